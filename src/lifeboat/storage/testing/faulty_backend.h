@@ -1,0 +1,66 @@
+// FaultyBackend: wraps another Backend and injects faults on a script, for tests of every layer
+// above storage: fail the nth call of a method, fail once then succeed, flip a byte or truncate
+// what Get returns, delay calls, or drop (fail) every Put after a "crash point". Thread-safe.
+// Linked by tests only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "lifeboat/storage/backend.h"
+
+namespace lifeboat::storage::testing {
+
+enum class BackendMethod { kPut, kGet, kStat, kList, kRemove };
+
+struct Fault {
+  BackendMethod method = BackendMethod::kPut;
+  // Which calls of `method` (counted from 1, per method) the fault applies to: calls in
+  // [first_call, first_call + count). count 0 means every call from first_call on.
+  uint64_t first_call = 1;
+  uint64_t count = 1;
+  // Only objects of this kind, when set.
+  std::optional<ObjectKind> kind;
+  // What happens: return `error` (when not ok), corrupt the data a Get returns by flipping the
+  // byte at flip_byte_at, truncate it to truncate_to bytes, or sleep for delay first.
+  Status error;
+  std::optional<uint64_t> flip_byte_at;
+  std::optional<uint64_t> truncate_to;
+  std::chrono::milliseconds delay{0};
+};
+
+class FaultyBackend final : public Backend {
+ public:
+  explicit FaultyBackend(Backend* inner) : inner_(inner) {}
+
+  void AddFault(Fault fault);
+  void ClearFaults();
+  // After this, every Put fails with kIoError ("simulated crash") and stores nothing.
+  void CrashNow();
+  uint64_t CallCount(BackendMethod method) const;
+
+  BackendProperties Properties() const override { return inner_->Properties(); }
+  Status Put(const ObjectKey& key, ByteView data, const PutOptions& options) override;
+  Result<Bytes> Get(const ObjectKey& key, ByteRange range) override;
+  Result<ObjectInfo> Stat(const ObjectKey& key) override;
+  Status List(ObjectKind kind, std::string_view prefix, const ListVisitor& visit) override;
+  Status Remove(const ObjectKey& key) override;
+  using Backend::Get;
+  using Backend::Put;
+
+ private:
+  // Returns the faults that apply to this call (after counting it).
+  std::vector<Fault> Match(BackendMethod method, ObjectKind kind);
+
+  Backend* inner_;
+  mutable std::mutex mutex_;
+  std::vector<Fault> faults_;
+  uint64_t calls_[5] = {};
+  bool crashed_ = false;
+};
+
+}  // namespace lifeboat::storage::testing

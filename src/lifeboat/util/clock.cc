@@ -1,0 +1,84 @@
+#include "lifeboat/util/clock.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace lifeboat {
+
+int64_t SystemClock::NowNanos() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SystemClock& SystemClock::Get() {
+  static SystemClock clock;
+  return clock;
+}
+
+std::string FormatTimeRfc3339(int64_t unix_nanos) {
+  int64_t seconds = unix_nanos / 1'000'000'000;
+  int64_t nanos = unix_nanos % 1'000'000'000;
+  if (nanos < 0) {
+    nanos += 1'000'000'000;
+    seconds -= 1;
+  }
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm_utc;
+  gmtime_r(&t, &tm_utc);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm_utc.tm_year + 1900,
+                tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
+                static_cast<long long>(nanos));
+  return buf;
+}
+
+bool ParseTimeRfc3339(const std::string& text, int64_t* unix_nanos) {
+  int year, month, day, hour, minute, second;
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6 ||
+      consumed != 19) {
+    return false;
+  }
+  size_t pos = 19;
+  int64_t nanos = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (digits < 9) {
+        nanos = nanos * 10 + (text[pos] - '0');
+        ++digits;
+      }
+      ++pos;
+    }
+    if (digits == 0) return false;
+    while (digits++ < 9) nanos *= 10;
+  }
+  int64_t offset_seconds = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int oh, om;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return false;
+    offset_seconds = (oh * 3600 + om * 60) * (text[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return false;
+  }
+  if (pos != text.size()) return false;
+  struct tm tm_utc = {};
+  tm_utc.tm_year = year - 1900;
+  tm_utc.tm_mon = month - 1;
+  tm_utc.tm_mday = day;
+  tm_utc.tm_hour = hour;
+  tm_utc.tm_min = minute;
+  tm_utc.tm_sec = second;
+  time_t t = timegm(&tm_utc);
+  *unix_nanos = (static_cast<int64_t>(t) - offset_seconds) * 1'000'000'000 + nanos;
+  return true;
+}
+
+}  // namespace lifeboat
