@@ -24,15 +24,18 @@ class Aead {
   Aead(const Aead&) = delete;
   Aead& operator=(const Aead&) = delete;
 
-  // Appends nonce || ciphertext || tag to *out.
+  // Appends nonce || ciphertext || tag to *out. plaintext and associated_data must not point
+  // into *out, which may reallocate.
   void SealAppend(ByteView plaintext, ByteView associated_data, Bytes* out) const;
   Bytes Seal(ByteView plaintext, ByteView associated_data) const;
   // Deterministic variant for known-answer tests only.
   void SealWithNonceForTesting(ByteView nonce, ByteView plaintext, ByteView associated_data,
                                Bytes* out) const;
 
-  // Fails with kCorruption ("authentication failed") when the message was altered, truncated,
-  // or sealed under another key or associated data.
+  // Returns the plaintext. Fails with kCorruption when the message was altered, truncated, or
+  // sealed under another key or associated data; the message always begins "authentication
+  // failed: ", followed by "the sealed message is N bytes, shorter than its 28-byte nonce and
+  // tag" or "the sealed message was altered, or sealed under another key or associated data".
   Result<Bytes> Open(ByteView sealed, ByteView associated_data) const;
 
  private:

@@ -17,7 +17,10 @@ struct KdfParams {
   uint32_t parallelism = 2;
 };
 
-// Fails with kInvalidArgument on out-of-range parameters (e.g. from a damaged key file).
+// Returns length bytes (4..1024, checked) of Argon2id output. Fails with kInvalidArgument on
+// out-of-range parameters (e.g. from a damaged key file): time_cost must be 1..100, parallelism
+// 1..64, memory_kib 8 * parallelism..4194304 (4 GiB), and salt at least 16 bytes. Fails with
+// kInternal when the memory cannot be allocated.
 Result<Bytes> DeriveKey(std::string_view password, ByteView salt, const KdfParams& params,
                         size_t length = 32);
 

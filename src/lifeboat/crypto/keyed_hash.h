@@ -12,13 +12,17 @@ namespace lifeboat::crypto {
 
 class KeyedHash {
  public:
+  // Repositories use keys of this size.
   static constexpr size_t kKeySize = 32;
-  // key must be kKeySize bytes (checked).
+  // key must be non-empty (checked). HMAC accepts any key length, so other lengths are allowed
+  // (tests use the RFC 4231 vectors); keys longer than 64 bytes are first hashed, per HMAC.
+  // The key is not retained, only the keyed hash state derived from it.
   explicit KeyedHash(ByteView key);
   ~KeyedHash();
   KeyedHash(const KeyedHash&) = delete;
   KeyedHash& operator=(const KeyedHash&) = delete;
 
+  // HMAC-SHA-256(key, data).
   Id Hash(ByteView data) const;
 
  private:

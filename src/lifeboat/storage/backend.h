@@ -33,9 +33,11 @@ struct ByteRange {
   uint64_t length = kToEnd;  // kToEnd: from offset to the end of the object
 };
 
+// Passed by designated initializer, Put(key, data, {.if_absent = true}); every member has an
+// initializer so that form compiles without -Wmissing-field-initializers warnings.
 struct PutOptions {
   bool if_absent = false;
-  std::string storage_class;  // object stores only; ignored elsewhere
+  std::string storage_class = {};  // object stores only; ignored elsewhere
 };
 
 struct ObjectInfo {
@@ -47,6 +49,10 @@ struct BackendProperties {
   std::string location;     // for messages, without credentials
   int max_connections = 2;  // useful parallelism for reads and writes
 };
+
+// For implementations: the number of bytes `range` covers in an object of object_size bytes, or
+// kInvalidArgument when it reaches past the end (the caller adds which object).
+Result<uint64_t> RangeLength(ByteRange range, uint64_t object_size);
 
 using ListVisitor = std::function<Status(const ObjectInfo&)>;
 

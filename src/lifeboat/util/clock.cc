@@ -34,12 +34,38 @@ std::string FormatTimeRfc3339(int64_t unix_nanos) {
   return buf;
 }
 
+namespace {
+
+// Reads exactly `count` ASCII digits at text[pos]; sscanf's %d would also take signs and spaces.
+bool ParseDigits(const std::string& text, size_t pos, size_t count, int* value) {
+  if (pos + count > text.size()) return false;
+  *value = 0;
+  for (size_t i = pos; i < pos + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    *value = *value * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+}  // namespace
+
 bool ParseTimeRfc3339(const std::string& text, int64_t* unix_nanos) {
   int year, month, day, hour, minute, second;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6 ||
-      consumed != 19) {
+  if (text.size() < 19 || !ParseDigits(text, 0, 4, &year) || text[4] != '-' ||
+      !ParseDigits(text, 5, 2, &month) || text[7] != '-' || !ParseDigits(text, 8, 2, &day) ||
+      text[10] != 'T' || !ParseDigits(text, 11, 2, &hour) || text[13] != ':' ||
+      !ParseDigits(text, 14, 2, &minute) || text[16] != ':' || !ParseDigits(text, 17, 2, &second)) {
+    return false;
+  }
+  // Second 60 is RFC 3339's leap second; timegm carries it into the next minute.
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
     return false;
   }
   size_t pos = 19;
@@ -62,7 +88,10 @@ bool ParseTimeRfc3339(const std::string& text, int64_t* unix_nanos) {
     ++pos;
   } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-')) {
     int oh, om;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return false;
+    if (!ParseDigits(text, pos + 1, 2, &oh) || text[pos + 3] != ':' ||
+        !ParseDigits(text, pos + 4, 2, &om) || oh > 23 || om > 59) {
+      return false;
+    }
     offset_seconds = (oh * 3600 + om * 60) * (text[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {

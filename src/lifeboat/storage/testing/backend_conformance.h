@@ -27,4 +27,4 @@ TYPED_TEST_SUITE_P(BackendConformance);
 }  // namespace lifeboat::storage::testing
 
 // The test bodies live in backend_conformance_tests.h so the suite can be registered in one
-// place; include that header in exactly one test file per binary that instantiates the suite.
+// place; include that header in each test file that instantiates the suite.

@@ -17,6 +17,8 @@ namespace lifeboat::storage::testing {
 
 enum class BackendMethod { kPut, kGet, kStat, kList, kRemove };
 
+// Every member has an initializer so faults can be written with designated initializers,
+// {.method = ..., .error = ...}, without -Wmissing-field-initializers warnings.
 struct Fault {
   BackendMethod method = BackendMethod::kPut;
   // Which calls of `method` (counted from 1, per method) the fault applies to: calls in
@@ -24,12 +26,12 @@ struct Fault {
   uint64_t first_call = 1;
   uint64_t count = 1;
   // Only objects of this kind, when set.
-  std::optional<ObjectKind> kind;
+  std::optional<ObjectKind> kind = {};
   // What happens: return `error` (when not ok), corrupt the data a Get returns by flipping the
   // byte at flip_byte_at, truncate it to truncate_to bytes, or sleep for delay first.
-  Status error;
-  std::optional<uint64_t> flip_byte_at;
-  std::optional<uint64_t> truncate_to;
+  Status error = {};
+  std::optional<uint64_t> flip_byte_at = {};
+  std::optional<uint64_t> truncate_to = {};
   std::chrono::milliseconds delay{0};
 };
 

@@ -1,0 +1,463 @@
+#include "lifeboat/repo/repository.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "lifeboat/crypto/random.h"
+#include "lifeboat/crypto/sha256.h"
+
+namespace lifeboat::repo {
+
+namespace {
+using storage::ObjectKey;
+using storage::ObjectKind;
+
+constexpr std::string_view kConfigAad = "lifeboat config v1";
+constexpr size_t kPacksPerIndexFile = 64;
+
+std::string SealedFileAad(ObjectKind kind) {
+  return "lifeboat " + std::string(storage::ObjectKindName(kind)) + " v1";
+}
+
+Bytes EncodeConfig(const RepositoryConfig& config) {
+  nlohmann::json json{{"version", config.version},
+                      {"id", config.id.Hex()},
+                      {"chunker",
+                       {{"min_size", config.chunker.min_size},
+                        {"average_size", config.chunker.average_size},
+                        {"max_size", config.chunker.max_size}}},
+                      {"compression_level", config.compression_level}};
+  return ToBytes(json.dump());
+}
+
+Result<RepositoryConfig> DecodeConfig(ByteView data) {
+  nlohmann::json json = nlohmann::json::parse(data.begin(), data.end(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return CorruptionError("config is not JSON");
+  try {
+    RepositoryConfig config;
+    config.version = json.at("version").get<int>();
+    if (config.version != kRepositoryVersion) {
+      return UnsupportedError("repository format version " + std::to_string(config.version) +
+                              " is not supported by this lifeboat")
+          .WithHint("use a newer lifeboat");
+    }
+    auto id = Id::FromHex(json.at("id").get<std::string>());
+    if (!id) return CorruptionError("config has an invalid repository id");
+    config.id = *id;
+    const auto& chunker = json.at("chunker");
+    config.chunker.min_size = chunker.at("min_size").get<uint32_t>();
+    config.chunker.average_size = chunker.at("average_size").get<uint32_t>();
+    config.chunker.max_size = chunker.at("max_size").get<uint32_t>();
+    const ChunkerParams& c = config.chunker;
+    if (c.min_size < 4096 || c.average_size < c.min_size || c.max_size < c.average_size ||
+        c.max_size > 8 * 1024 * 1024 || (c.average_size & (c.average_size - 1)) != 0) {
+      return CorruptionError("config has invalid chunker parameters");
+    }
+    config.compression_level = json.value("compression_level", 3);
+    return config;
+  } catch (const nlohmann::json::exception& e) {
+    return CorruptionError(std::string("config is malformed: ") + e.what());
+  }
+}
+
+std::string Location(storage::Backend* backend) { return backend->Properties().location; }
+}  // namespace
+
+Status Repository::Init(storage::Backend* backend, std::string_view password,
+                        const InitOptions& options, const Clock& clock) {
+  Result<storage::ObjectInfo> existing = backend->Stat(ObjectKey{ObjectKind::kConfig, ""});
+  if (existing.ok()) {
+    return AlreadyExistsError("a repository already exists at " + Location(backend));
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  if (password.empty()) return InvalidArgumentError("the password must not be empty");
+
+  MasterKey master = MasterKey::Generate();
+  KeyFileInfo info{clock.NowNanos(), options.hostname, options.username, options.kdf};
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes key_file, CreateKeyFile(master, password, options.kdf, info));
+  LIFEBOAT_RETURN_IF_ERROR(backend->Put(ObjectKey{ObjectKind::kKey, crypto::Sha256(key_file).Hex()},
+                                        key_file, {.if_absent = true}));
+
+  RepositoryConfig config;
+  config.id = crypto::RandomId();
+  config.chunker = options.chunker;
+  config.compression_level = options.compression_level;
+  crypto::Aead aead(master.encryption_key);
+  Bytes sealed = aead.Seal(EncodeConfig(config), AsBytes(kConfigAad));
+  return backend->Put(ObjectKey{ObjectKind::kConfig, ""}, sealed, {.if_absent = true});
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(storage::Backend* backend,
+                                                     std::string_view password,
+                                                     const Clock& clock) {
+  Result<Bytes> config_bytes = backend->Get(ObjectKey{ObjectKind::kConfig, ""});
+  if (!config_bytes.ok()) {
+    if (config_bytes.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("there is no repository at " + Location(backend))
+          .WithHint("create one with `lifeboat init`, or check --repo / LIFEBOAT_REPOSITORY");
+    }
+    return config_bytes.status().WithContext("reading config");
+  }
+  std::vector<std::string> key_names;
+  LIFEBOAT_RETURN_IF_ERROR(backend->List(ObjectKind::kKey, "", [&](const storage::ObjectInfo& o) {
+    key_names.push_back(o.key.name);
+    return Status::Ok();
+  }));
+  if (key_names.empty()) {
+    return CorruptionError("the repository at " + Location(backend) + " has no key files")
+        .WithHint("restore the keys/ directory from a copy of the repository");
+  }
+  std::sort(key_names.begin(), key_names.end());
+  std::optional<MasterKey> master;
+  std::string used_key;
+  Status last_error;
+  for (const std::string& name : key_names) {
+    Result<Bytes> key_file = backend->Get(ObjectKey{ObjectKind::kKey, name});
+    if (!key_file.ok()) {
+      last_error = key_file.status();
+      continue;
+    }
+    Result<MasterKey> opened = OpenKeyFile(*key_file, password);
+    if (opened.ok()) {
+      master = std::move(opened).value();
+      used_key = name;
+      break;
+    }
+    if (opened.status().code() != StatusCode::kWrongPassword) last_error = opened.status();
+  }
+  if (!master) {
+    if (!last_error.ok() && key_names.size() == 1) {
+      return last_error.WithContext("reading key file");
+    }
+    return WrongPasswordError("wrong password: no key of the repository at " + Location(backend) +
+                              " opens with it")
+        .WithHint("check LIFEBOAT_PASSWORD, LIFEBOAT_PASSWORD_FILE or LIFEBOAT_PASSWORD_COMMAND");
+  }
+  crypto::Aead aead(master->encryption_key);
+  Result<Bytes> config_plain = aead.Open(*config_bytes, AsBytes(kConfigAad));
+  if (!config_plain.ok()) return CorruptionError("config is damaged: it cannot be decrypted");
+  Result<RepositoryConfig> config = DecodeConfig(*config_plain);
+  if (!config.ok()) return config.status();
+  auto repo =
+      std::unique_ptr<Repository>(new Repository(backend, clock, std::move(*master), used_key));
+  repo->config_ = *config;
+  repo->chunker_ = std::make_unique<Chunker>(repo->master_.chunker_key, repo->config_.chunker);
+  return repo;
+}
+
+Repository::Repository(storage::Backend* backend, const Clock& clock, MasterKey master,
+                       std::string key_name)
+    : backend_(backend),
+      clock_(clock),
+      master_(std::move(master)),
+      key_name_(std::move(key_name)),
+      aead_(std::make_unique<crypto::Aead>(master_.encryption_key)),
+      id_hash_(std::make_unique<crypto::KeyedHash>(master_.id_key)) {
+  for (auto& pack : open_packs_) pack = std::make_unique<PackBuilder>(aead_.get());
+}
+
+Repository::~Repository() = default;
+
+Result<Id> Repository::SaveSealedFile(ObjectKind kind, ByteView plaintext) {
+  Bytes sealed = aead_->Seal(plaintext, AsBytes(SealedFileAad(kind)));
+  Id id = crypto::Sha256(sealed);
+  Status status = backend_->Put(ObjectKey{kind, id.Hex()}, sealed, {.if_absent = true});
+  if (!status.ok() && status.code() != StatusCode::kAlreadyExists) return status;
+  return id;
+}
+
+Result<Bytes> Repository::LoadSealedFile(ObjectKind kind, const std::string& name) {
+  const ObjectKey key{kind, name};
+  const std::string path = storage::ObjectPath(key);
+  Result<Bytes> sealed = backend_->Get(key);
+  if (!sealed.ok()) return sealed.status().WithContext("reading " + path);
+  if (crypto::Sha256(*sealed).Hex() != name) {
+    return CorruptionError(path + " is damaged: its content does not match its name");
+  }
+  Result<Bytes> plain = aead_->Open(*sealed, AsBytes(SealedFileAad(kind)));
+  if (!plain.ok()) return plain.status().WithContext(path);
+  return plain;
+}
+
+Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>>
+Repository::ReadAllIndexFiles() {
+  std::vector<std::string> names;
+  LIFEBOAT_RETURN_IF_ERROR(
+      backend_->List(ObjectKind::kIndex, "", [&](const storage::ObjectInfo& o) {
+        names.push_back(o.key.name);
+        return Status::Ok();
+      }));
+  std::sort(names.begin(), names.end());
+  std::vector<std::pair<std::string, std::vector<IndexedPack>>> files(names.size());
+  std::vector<Status> errors(names.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < names.size(); i = next++) {
+      files[i].first = names[i];
+      Result<Bytes> payload = LoadSealedFile(ObjectKind::kIndex, names[i]);
+      if (!payload.ok()) {
+        errors[i] = payload.status();
+        continue;
+      }
+      Result<std::vector<IndexedPack>> packs = DecodeIndexPayload(*payload);
+      if (!packs.ok()) {
+        errors[i] = packs.status().WithContext("index/" + names[i]);
+        continue;
+      }
+      files[i].second = std::move(packs).value();
+    }
+  };
+  const int threads = std::clamp(backend_->Properties().max_connections, 1, 8);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& thread : pool) thread.join();
+  for (const Status& error : errors) {
+    if (!error.ok()) {
+      return error.WithHint("run `lifeboat check` to see the extent of the damage");
+    }
+  }
+  return files;
+}
+
+Status Repository::LoadIndex() {
+  LIFEBOAT_ASSIGN_OR_RETURN(auto files, ReadAllIndexFiles());
+  for (const auto& [name, packs] : files) {
+    for (const IndexedPack& pack : packs) index_.AddStaged(pack);
+  }
+  index_.Compact();
+  return Status::Ok();
+}
+
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintext) {
+  if (plaintext.size() > kMaxBlobSize) {
+    return InvalidArgumentError("blob of " + std::to_string(plaintext.size()) +
+                                " bytes exceeds the largest storable blob");
+  }
+  if (index_.Contains(id)) return false;
+  {
+    std::lock_guard lock(inflight_mutex_);
+    if (!inflight_.insert(id).second) return false;
+  }
+  CompressionOptions options;
+  options.level = config_.compression_level;
+  Bytes sealed = EncodeBlob(*aead_, id, plaintext, true, options);
+  blobs_added_++;
+  bytes_added_ += plaintext.size();
+  bytes_added_stored_ += sealed.size();
+  std::optional<FinishedPack> full;
+  const size_t slot = static_cast<size_t>(type);
+  {
+    std::lock_guard lock(pack_mutex_[slot]);
+    open_packs_[slot]->Add(type, id, std::move(sealed), static_cast<uint32_t>(plaintext.size()));
+    if (open_packs_[slot]->full()) full = open_packs_[slot]->Finish();
+  }
+  if (full) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*full)));
+  return true;
+}
+
+Status Repository::UploadPack(FinishedPack pack) {
+  const std::string name = pack.id.Hex();
+  Status status = backend_->Put(ObjectKey{ObjectKind::kPack, name}, pack.data, {.if_absent = true});
+  if (!status.ok() && status.code() != StatusCode::kAlreadyExists) {
+    return status.WithContext("writing pack " + pack.id.ShortHex());
+  }
+  packs_written_++;
+  IndexedPack indexed{pack.id, std::move(pack.blobs)};
+  index_.AddPack(indexed);
+  {
+    std::lock_guard lock(inflight_mutex_);
+    for (const PackedBlob& blob : indexed.blobs) inflight_.erase(blob.id);
+  }
+  std::vector<IndexedPack> to_write;
+  {
+    std::lock_guard lock(pending_index_mutex_);
+    pending_index_.push_back(std::move(indexed));
+    if (pending_index_.size() >= kPacksPerIndexFile) to_write.swap(pending_index_);
+  }
+  if (!to_write.empty()) return WriteIndexFile(std::move(to_write));
+  return Status::Ok();
+}
+
+Status Repository::WriteIndexFile(std::vector<IndexedPack> packs) {
+  Result<Id> id = SaveSealedFile(ObjectKind::kIndex, EncodeIndexPayload(packs));
+  if (!id.ok()) return id.status().WithContext("writing index file");
+  return Status::Ok();
+}
+
+Status Repository::Flush() {
+  for (size_t slot = 0; slot < 2; ++slot) {
+    std::optional<FinishedPack> pack;
+    {
+      std::lock_guard lock(pack_mutex_[slot]);
+      if (open_packs_[slot]->count() > 0) pack = open_packs_[slot]->Finish();
+    }
+    if (pack) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*pack)));
+  }
+  std::vector<IndexedPack> to_write;
+  {
+    std::lock_guard lock(pending_index_mutex_);
+    to_write.swap(pending_index_);
+  }
+  if (!to_write.empty()) return WriteIndexFile(std::move(to_write));
+  return Status::Ok();
+}
+
+SessionStats Repository::session_stats() const {
+  return SessionStats{blobs_added_.load(), bytes_added_.load(), bytes_added_stored_.load(),
+                      packs_written_.load()};
+}
+
+Result<Bytes> Repository::LoadBlob(const Id& id) {
+  std::optional<BlobLocation> location = index_.Lookup(id);
+  if (!location) {
+    return NotFoundError("blob " + id.ShortHex() + " is not in the index")
+        .WithHint("run `lifeboat check`; `lifeboat repair index` may find it in a pack");
+  }
+  Result<Bytes> sealed = backend_->Get(ObjectKey{ObjectKind::kPack, location->pack.Hex()},
+                                       storage::ByteRange{location->offset, location->length});
+  if (!sealed.ok()) {
+    return sealed.status().WithContext("reading blob " + id.ShortHex() + " from pack " +
+                                       location->pack.ShortHex());
+  }
+  Result<Bytes> plain = DecodeBlob(*aead_, *id_hash_, id, *sealed);
+  if (!plain.ok()) return plain.status().WithContext("pack " + location->pack.ShortHex());
+  return plain;
+}
+
+Result<Tree> Repository::LoadTree(const Id& id) {
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes plain, LoadBlob(id));
+  Result<Tree> tree = DecodeTree(plain);
+  if (!tree.ok()) return tree.status().WithContext("tree " + id.ShortHex());
+  return tree;
+}
+
+Result<Id> Repository::SaveTree(const Tree& tree) {
+  Bytes encoded = EncodeTree(tree);
+  Id id = HashBlob(encoded);
+  LIFEBOAT_RETURN_IF_ERROR(SaveBlob(BlobType::kTree, id, encoded).status());
+  return id;
+}
+
+Result<std::vector<PackedBlob>> Repository::LoadPackHeader(const Id& pack, uint64_t pack_size) {
+  const ObjectKey key{ObjectKind::kPack, pack.Hex()};
+  // One read usually covers the header: ~41 bytes per blob, a few dozen blobs per pack.
+  const uint64_t guess = std::min<uint64_t>(pack_size, 64 * 1024);
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes tail, backend_->Get(key, {pack_size - guess, guess}));
+  LIFEBOAT_ASSIGN_OR_RETURN(uint64_t span,
+                            PackHeaderSpan(ByteView(tail).subspan(tail.size() - 4), pack_size));
+  if (span > tail.size()) {
+    LIFEBOAT_ASSIGN_OR_RETURN(tail, backend_->Get(key, {pack_size - span, span}));
+  }
+  return ParsePackHeader(*aead_, tail, pack_size);
+}
+
+Result<Id> Repository::SaveSnapshot(const Snapshot& snapshot) {
+  return SaveSealedFile(ObjectKind::kSnapshot, EncodeSnapshot(snapshot));
+}
+
+Result<std::vector<std::pair<Id, Snapshot>>> Repository::ListSnapshots() {
+  std::vector<std::string> names;
+  LIFEBOAT_RETURN_IF_ERROR(
+      backend_->List(ObjectKind::kSnapshot, "", [&](const storage::ObjectInfo& o) {
+        names.push_back(o.key.name);
+        return Status::Ok();
+      }));
+  std::vector<std::pair<Id, Snapshot>> snapshots;
+  for (const std::string& name : names) {
+    LIFEBOAT_ASSIGN_OR_RETURN(Bytes plain, LoadSealedFile(ObjectKind::kSnapshot, name));
+    Result<Snapshot> snapshot = DecodeSnapshot(plain);
+    if (!snapshot.ok()) return snapshot.status().WithContext("snapshots/" + name);
+    snapshots.emplace_back(*Id::FromHex(name), std::move(snapshot).value());
+  }
+  std::sort(snapshots.begin(), snapshots.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.time_ns, a.first) < std::tie(b.second.time_ns, b.first);
+  });
+  return snapshots;
+}
+
+Result<std::string> Repository::ResolvePrefix(ObjectKind kind, std::string_view prefix) {
+  if (prefix.empty()) return InvalidArgumentError("an empty id matches everything");
+  std::vector<std::string> matches;
+  LIFEBOAT_RETURN_IF_ERROR(backend_->List(kind, prefix, [&](const storage::ObjectInfo& o) {
+    matches.push_back(o.key.name);
+    return Status::Ok();
+  }));
+  const std::string what(storage::ObjectKindName(kind));
+  if (matches.empty())
+    return NotFoundError("no " + what + " has an id starting with " + std::string(prefix));
+  if (matches.size() > 1) {
+    return InvalidArgumentError("the id prefix " + std::string(prefix) + " matches " +
+                                std::to_string(matches.size()) + " " + what + "s")
+        .WithHint("give more digits of the id");
+  }
+  return matches.front();
+}
+
+Result<std::pair<Id, Snapshot>> Repository::FindSnapshot(std::string_view reference) {
+  if (reference == "latest") {
+    LIFEBOAT_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
+    if (snapshots.empty()) {
+      return NotFoundError("the repository has no snapshots").WithHint("run `lifeboat backup`");
+    }
+    return snapshots.back();
+  }
+  LIFEBOAT_ASSIGN_OR_RETURN(std::string name, ResolvePrefix(ObjectKind::kSnapshot, reference));
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes plain, LoadSealedFile(ObjectKind::kSnapshot, name));
+  Result<Snapshot> snapshot = DecodeSnapshot(plain);
+  if (!snapshot.ok()) return snapshot.status().WithContext("snapshots/" + name);
+  return std::make_pair(*Id::FromHex(name), std::move(snapshot).value());
+}
+
+Result<std::vector<KeyListing>> Repository::ListKeys() {
+  std::vector<std::string> names;
+  LIFEBOAT_RETURN_IF_ERROR(backend_->List(ObjectKind::kKey, "", [&](const storage::ObjectInfo& o) {
+    names.push_back(o.key.name);
+    return Status::Ok();
+  }));
+  std::vector<KeyListing> keys;
+  for (const std::string& name : names) {
+    LIFEBOAT_ASSIGN_OR_RETURN(Bytes data, backend_->Get(ObjectKey{ObjectKind::kKey, name}));
+    Result<KeyFileInfo> info = ReadKeyFileInfo(data);
+    if (!info.ok()) return info.status().WithContext("keys/" + name);
+    keys.push_back(KeyListing{name, name == key_name_, *info});
+  }
+  std::sort(keys.begin(), keys.end(), [](const KeyListing& a, const KeyListing& b) {
+    return std::tie(a.info.created_ns, a.id) < std::tie(b.info.created_ns, b.id);
+  });
+  return keys;
+}
+
+Result<std::string> Repository::AddKey(std::string_view password, const crypto::KdfParams& kdf,
+                                       const std::string& hostname, const std::string& username) {
+  if (password.empty()) return InvalidArgumentError("the password must not be empty");
+  KeyFileInfo info{clock_.NowNanos(), hostname, username, kdf};
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes key_file, CreateKeyFile(master_, password, kdf, info));
+  std::string name = crypto::Sha256(key_file).Hex();
+  LIFEBOAT_RETURN_IF_ERROR(
+      backend_->Put(ObjectKey{ObjectKind::kKey, name}, key_file, {.if_absent = true}));
+  return name;
+}
+
+Status Repository::RemoveKey(std::string_view id_prefix) {
+  LIFEBOAT_ASSIGN_OR_RETURN(std::string name, ResolvePrefix(ObjectKind::kKey, id_prefix));
+  if (name == key_name_) {
+    return InvalidArgumentError("key " + name.substr(0, 8) + " is the one in use")
+        .WithHint("open the repository with another password to remove this key");
+  }
+  return backend_->Remove(ObjectKey{ObjectKind::kKey, name});
+}
+
+Status Repository::ChangePassword(std::string_view new_password, const crypto::KdfParams& kdf,
+                                  const std::string& hostname, const std::string& username) {
+  LIFEBOAT_ASSIGN_OR_RETURN(std::string added, AddKey(new_password, kdf, hostname, username));
+  Status removed = backend_->Remove(ObjectKey{ObjectKind::kKey, key_name_});
+  if (!removed.ok()) {
+    return removed.WithContext("the new key " + added.substr(0, 8) +
+                               " was added but the old key could not be removed");
+  }
+  key_name_ = added;
+  return Status::Ok();
+}
+
+}  // namespace lifeboat::repo

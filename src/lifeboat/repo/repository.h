@@ -1,0 +1,160 @@
+// Repository: an opened, unlocked repository on some Backend. It owns the keys, the config and
+// the in-memory index, and is the only way the layers above read and write repository objects:
+// blobs (through packs), trees, index files, snapshots, locks and key files.
+//
+// Lifecycle: Repository::Init creates config and the first key; Repository::Open unlocks with a
+// password and reads the config; LoadIndex reads every index file. Writers call SaveBlob from
+// any number of threads, then Flush once, then SaveSnapshot — the write order that makes a crash
+// harmless (packs → index → snapshot; docs/FORMAT.md).
+//
+// Thread-safety: SaveBlob, LoadBlob, LoadTree and the index may be used from many threads.
+// Init/Open/LoadIndex/Flush/key management are called from one thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "lifeboat/crypto/aead.h"
+#include "lifeboat/crypto/kdf.h"
+#include "lifeboat/crypto/keyed_hash.h"
+#include "lifeboat/repo/blob.h"
+#include "lifeboat/repo/chunker.h"
+#include "lifeboat/repo/index.h"
+#include "lifeboat/repo/key_file.h"
+#include "lifeboat/repo/pack.h"
+#include "lifeboat/repo/snapshot.h"
+#include "lifeboat/repo/tree.h"
+#include "lifeboat/storage/backend.h"
+#include "lifeboat/util/clock.h"
+
+namespace lifeboat::repo {
+
+inline constexpr int kRepositoryVersion = 1;
+
+struct RepositoryConfig {
+  int version = kRepositoryVersion;
+  Id id;
+  ChunkerParams chunker;
+  int compression_level = 3;
+};
+
+struct InitOptions {
+  crypto::KdfParams kdf;
+  ChunkerParams chunker;
+  int compression_level = 3;
+  std::string hostname;
+  std::string username;
+};
+
+struct KeyListing {
+  std::string id;  // hex
+  bool current = false;
+  KeyFileInfo info;
+};
+
+struct SessionStats {
+  uint64_t blobs_added = 0;
+  uint64_t bytes_added = 0;
+  uint64_t bytes_added_stored = 0;
+  uint64_t packs_written = 0;
+};
+
+class Repository {
+ public:
+  // Creates a new repository. kAlreadyExists when a config is already there.
+  static Status Init(storage::Backend* backend, std::string_view password,
+                     const InitOptions& options, const Clock& clock);
+
+  // kNotFound when there is no repository; kWrongPassword when no key file opens with this
+  // password; kCorruption when the config cannot be read.
+  static Result<std::unique_ptr<Repository>> Open(storage::Backend* backend,
+                                                  std::string_view password, const Clock& clock);
+
+  ~Repository();
+
+  storage::Backend& backend() { return *backend_; }
+  const Clock& clock() const { return clock_; }
+  const RepositoryConfig& config() const { return config_; }
+  const Chunker& chunker() const { return *chunker_; }
+  const crypto::Aead& aead() const { return *aead_; }
+  Id HashBlob(ByteView plaintext) const { return id_hash_->Hash(plaintext); }
+  const crypto::KeyedHash& id_hash() const { return *id_hash_; }
+
+  // --- index ---
+  // Reads every index file (in parallel) into the in-memory index. Damaged index files fail
+  // with kCorruption naming the file.
+  Status LoadIndex();
+  Index& index() { return index_; }
+  // Every index file's id and the packs it lists (for check and stats).
+  Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>> ReadAllIndexFiles();
+
+  // --- blobs ---
+  // Stores a blob unless the repository already has it. Returns true when it was added. The
+  // blob is durable only after Flush().
+  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
+  Result<Bytes> LoadBlob(const Id& id);
+  Result<Tree> LoadTree(const Id& id);
+  Result<Id> SaveTree(const Tree& tree);
+  // Writes the open packs and an index file for every pack written since the last one.
+  Status Flush();
+  SessionStats session_stats() const;
+
+  // Reads a whole pack's header (used by check and index rebuilding).
+  Result<std::vector<PackedBlob>> LoadPackHeader(const Id& pack, uint64_t pack_size);
+
+  // --- sealed files: snapshots, index files, locks ---
+  Result<Id> SaveSealedFile(storage::ObjectKind kind, ByteView plaintext);
+  Result<Bytes> LoadSealedFile(storage::ObjectKind kind, const std::string& name);
+
+  // --- snapshots ---
+  Result<Id> SaveSnapshot(const Snapshot& snapshot);
+  // All snapshots, oldest first. Snapshots that cannot be read fail the whole listing.
+  Result<std::vector<std::pair<Id, Snapshot>>> ListSnapshots();
+  // "latest" or a unique prefix of an id. kNotFound or kInvalidArgument (ambiguous).
+  Result<std::pair<Id, Snapshot>> FindSnapshot(std::string_view reference);
+  // Resolves a unique id prefix among objects of a kind.
+  Result<std::string> ResolvePrefix(storage::ObjectKind kind, std::string_view prefix);
+
+  // --- keys ---
+  Result<std::vector<KeyListing>> ListKeys();
+  Result<std::string> AddKey(std::string_view password, const crypto::KdfParams& kdf,
+                             const std::string& hostname, const std::string& username);
+  // Refuses to remove the key in use (kInvalidArgument).
+  Status RemoveKey(std::string_view id_prefix);
+  // Adds a key for new_password and removes the current one.
+  Status ChangePassword(std::string_view new_password, const crypto::KdfParams& kdf,
+                        const std::string& hostname, const std::string& username);
+
+ private:
+  Repository(storage::Backend* backend, const Clock& clock, MasterKey master, std::string key_name);
+  Status UploadPack(FinishedPack pack);
+  Status WriteIndexFile(std::vector<IndexedPack> packs);
+
+  storage::Backend* backend_;
+  const Clock& clock_;
+  MasterKey master_;
+  std::string key_name_;
+  RepositoryConfig config_;
+  std::unique_ptr<crypto::Aead> aead_;
+  std::unique_ptr<crypto::KeyedHash> id_hash_;
+  std::unique_ptr<Chunker> chunker_;
+  Index index_;
+
+  std::mutex pack_mutex_[2];  // one open pack per blob type, so trees share packs
+  std::unique_ptr<PackBuilder> open_packs_[2];
+  std::mutex inflight_mutex_;
+  std::unordered_set<Id, IdHash> inflight_;
+  std::mutex pending_index_mutex_;
+  std::vector<IndexedPack> pending_index_;
+  std::atomic<uint64_t> blobs_added_{0};
+  std::atomic<uint64_t> bytes_added_{0};
+  std::atomic<uint64_t> bytes_added_stored_{0};
+  std::atomic<uint64_t> packs_written_{0};
+};
+
+}  // namespace lifeboat::repo

@@ -1,0 +1,92 @@
+#include "lifeboat/storage/testing/faulty_backend.h"
+
+#include <thread>
+
+namespace lifeboat::storage::testing {
+namespace {
+
+size_t MethodIndex(BackendMethod method) { return static_cast<size_t>(method); }
+
+// Sleeps for the faults' delays, then returns the first scripted error (ok when none).
+Status Apply(const std::vector<Fault>& faults) {
+  for (const Fault& fault : faults) {
+    if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
+  }
+  for (const Fault& fault : faults) {
+    if (!fault.error.ok()) return fault.error;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void FaultyBackend::AddFault(Fault fault) {
+  std::lock_guard lock(mutex_);
+  faults_.push_back(std::move(fault));
+}
+
+void FaultyBackend::ClearFaults() {
+  std::lock_guard lock(mutex_);
+  faults_.clear();
+}
+
+void FaultyBackend::CrashNow() {
+  std::lock_guard lock(mutex_);
+  crashed_ = true;
+}
+
+uint64_t FaultyBackend::CallCount(BackendMethod method) const {
+  std::lock_guard lock(mutex_);
+  return calls_[MethodIndex(method)];
+}
+
+std::vector<Fault> FaultyBackend::Match(BackendMethod method, ObjectKind kind) {
+  std::lock_guard lock(mutex_);
+  const uint64_t call = ++calls_[MethodIndex(method)];
+  std::vector<Fault> matched;
+  for (const Fault& fault : faults_) {
+    if (fault.method != method) continue;
+    if (fault.kind && *fault.kind != kind) continue;
+    if (call < fault.first_call) continue;
+    if (fault.count != 0 && call - fault.first_call >= fault.count) continue;
+    matched.push_back(fault);
+  }
+  return matched;
+}
+
+Status FaultyBackend::Put(const ObjectKey& key, ByteView data, const PutOptions& options) {
+  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kPut, key.kind)));
+  {
+    std::lock_guard lock(mutex_);
+    if (crashed_) return IoError("simulated crash");
+  }
+  return inner_->Put(key, data, options);
+}
+
+Result<Bytes> FaultyBackend::Get(const ObjectKey& key, ByteRange range) {
+  const std::vector<Fault> faults = Match(BackendMethod::kGet, key.kind);
+  LIFEBOAT_RETURN_IF_ERROR(Apply(faults));
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes data, inner_->Get(key, range));
+  for (const Fault& fault : faults) {
+    if (fault.flip_byte_at && *fault.flip_byte_at < data.size()) data[*fault.flip_byte_at] ^= 0xff;
+    if (fault.truncate_to && *fault.truncate_to < data.size()) data.resize(*fault.truncate_to);
+  }
+  return data;
+}
+
+Result<ObjectInfo> FaultyBackend::Stat(const ObjectKey& key) {
+  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kStat, key.kind)));
+  return inner_->Stat(key);
+}
+
+Status FaultyBackend::List(ObjectKind kind, std::string_view prefix, const ListVisitor& visit) {
+  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kList, kind)));
+  return inner_->List(kind, prefix, visit);
+}
+
+Status FaultyBackend::Remove(const ObjectKey& key) {
+  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kRemove, key.kind)));
+  return inner_->Remove(key);
+}
+
+}  // namespace lifeboat::storage::testing
