@@ -277,6 +277,9 @@ class Walker {
   void Directory(const std::string& path, Node node, const std::shared_ptr<DirState>& parent,
                  size_t slot, const Node* old) {
     summary_.dirs++;
+    // Listing a directory updates its atime, so recording it would make every backup write
+    // new trees for unchanged directories; directories restore with atime = mtime.
+    node.atime_ns = node.mtime_ns;
     std::vector<std::string> names;
     Status listed = ListDirectory(path, &names);
     if (!listed.ok()) {
@@ -306,6 +309,7 @@ class Walker {
     Result<Node> meta = ReadNodeMetadata(path, name);
     if (meta.ok() && meta->type == NodeType::kDirectory) {
       node = std::move(meta).value();
+      node.atime_ns = node.mtime_ns;
     } else {
       node.name = name;
       node.type = NodeType::kDirectory;

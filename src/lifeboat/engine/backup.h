@@ -51,7 +51,7 @@ struct BackupOptions {
 };
 
 struct StreamBackupOptions {
-  std::string filename;  // the name of the single file in the snapshot
+  std::string filename;          // the name of the single file in the snapshot
   std::string source = "stdin";  // "stdin" or "command"
   std::vector<std::string> tags;
   std::string hostname;

@@ -22,6 +22,7 @@ using repo::NodeType;
 
 // Ranges of a pack closer than this are read in one request rather than two.
 constexpr uint32_t kMaxReadGap = 1 << 20;
+constexpr size_t kSparseBlock = 4096;
 
 struct Entry {
   std::string snapshot_path;  // absolute path inside the snapshot
@@ -289,15 +290,35 @@ class RestoreRun {
     }
   }
 
-  static bool AllZero(const Bytes& data) {
-    static const uint8_t kZeros[4096] = {};
+  static bool IsZeroBlock(const uint8_t* data, size_t size) {
+    static const uint8_t kZeros[kSparseBlock] = {};
+    return std::memcmp(data, kZeros, size) == 0;
+  }
+
+  // Writes data at offset, skipping 4 KiB blocks of zeros: the file was sized with ftruncate,
+  // so skipped blocks stay holes that read as zeros, and sparse files stay sparse.
+  static Status WriteSparse(int fd, const Bytes& data, uint64_t offset, const std::string& path) {
     size_t pos = 0;
     while (pos < data.size()) {
-      const size_t step = std::min(sizeof(kZeros), data.size() - pos);
-      if (std::memcmp(data.data() + pos, kZeros, step) != 0) return false;
-      pos += step;
+      size_t block = std::min(kSparseBlock, data.size() - pos);
+      if (IsZeroBlock(data.data() + pos, block)) {
+        pos += block;
+        continue;
+      }
+      size_t end = pos + block;
+      while (end < data.size()) {
+        size_t next = std::min(kSparseBlock, data.size() - end);
+        if (IsZeroBlock(data.data() + end, next)) break;
+        end += next;
+      }
+      while (pos < end) {
+        ssize_t n = pwrite(fd, data.data() + pos, end - pos, static_cast<off_t>(offset + pos));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return ErrnoError(errno, "writing " + path);
+        pos += static_cast<size_t>(n);
+      }
     }
-    return true;
+    return Status::Ok();
   }
 
   void WriteUse(const Id& pack, const BlobUse& use, const Result<Bytes>& plain) {
@@ -308,26 +329,16 @@ class RestoreRun {
                            " cannot be read: " + plain.status().message());
       return;
     }
-    // Zeros are left as holes: the file was sized with ftruncate, so holes read as zeros.
-    if (!AllZero(*plain)) {
-      const int fd = open(entry.target_path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) {
-        FailEntry(entry, ErrnoError(errno, "opening " + entry.target_path).message());
-        return;
-      }
-      size_t written = 0;
-      while (written < plain->size()) {
-        ssize_t n = pwrite(fd, plain->data() + written, plain->size() - written,
-                           static_cast<off_t>(use.file_offset + written));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          FailEntry(entry, ErrnoError(errno, "writing " + entry.target_path).message());
-          close(fd);
-          return;
-        }
-        written += static_cast<size_t>(n);
-      }
-      close(fd);
+    const int fd = open(entry.target_path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      FailEntry(entry, ErrnoError(errno, "opening " + entry.target_path).message());
+      return;
+    }
+    Status written = WriteSparse(fd, *plain, use.file_offset, entry.target_path);
+    close(fd);
+    if (!written.ok()) {
+      FailEntry(entry, written.message());
+      return;
     }
     if (progress_) progress_->bytes_done += plain->size();
     if (entry.remaining_chunks.fetch_sub(1) == 1) FileDone(entry);

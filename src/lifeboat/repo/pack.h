@@ -14,9 +14,11 @@
 
 namespace lifeboat::repo {
 
-// A pack is closed once it reaches this size. Offsets in a pack stay below 2^24, which the
-// in-memory index relies on.
-inline constexpr size_t kPackTargetSize = 16 * 1024 * 1024;
+// A pack is closed once it reaches the target size, and before a blob would take its data
+// past kPackMaxDataSize: the in-memory index stores offsets and lengths in 24 bits, and blobs
+// are shuffled when the pack is finished, so any blob may end up last.
+inline constexpr size_t kPackTargetSize = 15 * 1024 * 1024;
+inline constexpr size_t kPackMaxDataSize = (1 << 24) - 1;
 inline constexpr size_t kPackHeaderEntrySize = 1 + 32 + 4 + 4;
 
 struct FinishedPack {
@@ -33,6 +35,10 @@ class PackBuilder {
   size_t size() const { return size_; }
   size_t count() const { return pending_.size(); }
   bool full() const { return size_ >= kPackTargetSize; }
+  // True when adding a blob of this many sealed bytes must wait for a new pack.
+  bool WouldOverflow(size_t sealed_size) const {
+    return !pending_.empty() && size_ + sealed_size > kPackMaxDataSize;
+  }
 
   // Shuffles the blobs, lays them out, appends the header and resets the builder.
   FinishedPack Finish();

@@ -245,14 +245,18 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintex
   blobs_added_++;
   bytes_added_ += plaintext.size();
   bytes_added_stored_ += sealed.size();
-  std::optional<FinishedPack> full;
+  std::optional<FinishedPack> full_before;
+  std::optional<FinishedPack> full_after;
   const size_t slot = static_cast<size_t>(type);
   {
     std::lock_guard lock(pack_mutex_[slot]);
-    open_packs_[slot]->Add(type, id, std::move(sealed), static_cast<uint32_t>(plaintext.size()));
-    if (open_packs_[slot]->full()) full = open_packs_[slot]->Finish();
+    PackBuilder& pack = *open_packs_[slot];
+    if (pack.WouldOverflow(sealed.size())) full_before = pack.Finish();
+    pack.Add(type, id, std::move(sealed), static_cast<uint32_t>(plaintext.size()));
+    if (pack.full()) full_after = pack.Finish();
   }
-  if (full) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*full)));
+  if (full_before) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*full_before)));
+  if (full_after) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*full_after)));
   return true;
 }
 
