@@ -82,18 +82,16 @@ Result<std::vector<IndexedPack>> DecodeIndexPayload(ByteView payload) {
 
 Index::Index() : bucket_start_(kBuckets + 1, 0) {}
 
-uint32_t Index::PackNumberLocked(const Id& pack) {
-  auto [it, inserted] = pack_numbers_.try_emplace(pack, static_cast<uint32_t>(packs_.size()));
-  if (inserted) {
-    LIFEBOAT_CHECK(packs_.size() < kMax24, "more than 16 million packs");
-    packs_.push_back(pack);
-  }
-  return it->second;
+// A pack listed twice (in two index files) simply gets two numbers; both resolve to it.
+uint32_t Index::AddPackLocked(const Id& pack) {
+  LIFEBOAT_CHECK(packs_.size() < kMax24, "more than 16 million packs");
+  packs_.push_back(pack);
+  return static_cast<uint32_t>(packs_.size() - 1);
 }
 
 void Index::AddStaged(const IndexedPack& pack) {
   std::unique_lock lock(mutex_);
-  const uint32_t number = PackNumberLocked(pack.pack);
+  const uint32_t number = AddPackLocked(pack.pack);
   for (const PackedBlob& blob : pack.blobs) {
     staged_.push_back(FullEntry{blob.id, number, blob.offset, blob.length});
   }
@@ -101,7 +99,7 @@ void Index::AddStaged(const IndexedPack& pack) {
 
 void Index::AddPack(const IndexedPack& pack) {
   std::unique_lock lock(mutex_);
-  const uint32_t number = PackNumberLocked(pack.pack);
+  const uint32_t number = AddPackLocked(pack.pack);
   for (const PackedBlob& blob : pack.blobs) {
     recent_.try_emplace(blob.id, FullEntry{blob.id, number, blob.offset, blob.length});
   }
@@ -122,10 +120,10 @@ void Index::Compact() {
       FullEntry entry;
       entry.blob.bytes[0] = static_cast<uint8_t>(bucket >> 8);
       entry.blob.bytes[1] = static_cast<uint8_t>(bucket);
-      std::memcpy(entry.blob.bytes.data() + 2, rec, 30);
-      entry.pack_number = Load24(rec + 30);
-      entry.offset = Load24(rec + 33);
-      entry.length = Load24(rec + 36);
+      std::memcpy(entry.blob.bytes.data() + 2, rec, kIdBytesKept);
+      entry.pack_number = Load24(rec + kIdBytesKept);
+      entry.offset = Load24(rec + kIdBytesKept + 3);
+      entry.length = Load24(rec + kIdBytesKept + 6);
       entries.push_back(entry);
     }
   }
@@ -139,15 +137,16 @@ void Index::Compact() {
                   [](const FullEntry& a, const FullEntry& b) { return a.blob == b.blob; }),
       entries.end());
   records_.resize(entries.size() * kRecordSize);
+  packs_.shrink_to_fit();
   std::fill(bucket_start_.begin(), bucket_start_.end(), 0);
   for (size_t i = 0; i < entries.size(); ++i) {
     const FullEntry& entry = entries[i];
     LIFEBOAT_CHECK(entry.offset <= kMax24 && entry.length <= kMax24, "blob location too large");
     uint8_t* rec = records_.data() + i * kRecordSize;
-    std::memcpy(rec, entry.blob.bytes.data() + 2, 30);
-    Store24(rec + 30, entry.pack_number);
-    Store24(rec + 33, entry.offset);
-    Store24(rec + 36, entry.length);
+    std::memcpy(rec, entry.blob.bytes.data() + 2, kIdBytesKept);
+    Store24(rec + kIdBytesKept, entry.pack_number);
+    Store24(rec + kIdBytesKept + 3, entry.offset);
+    Store24(rec + kIdBytesKept + 6, entry.length);
     bucket_start_[BucketOf(entry.blob) + 1]++;
   }
   for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
@@ -163,9 +162,10 @@ std::optional<BlobLocation> Index::LookupCompactLocked(const Id& blob) const {
   while (low < high) {
     const size_t mid = low + (high - low) / 2;
     const uint8_t* rec = records_.data() + mid * kRecordSize;
-    const int order = std::memcmp(rec, suffix, 30);
+    const int order = std::memcmp(rec, suffix, kIdBytesKept);
     if (order == 0) {
-      return BlobLocation{packs_[Load24(rec + 30)], Load24(rec + 33), Load24(rec + 36)};
+      return BlobLocation{packs_[Load24(rec + kIdBytesKept)], Load24(rec + kIdBytesKept + 3),
+                          Load24(rec + kIdBytesKept + 6)};
     }
     if (order < 0) {
       low = mid + 1;
@@ -196,7 +196,8 @@ size_t Index::pack_count() const {
 
 size_t Index::CompactBytes() const {
   std::shared_lock lock(mutex_);
-  return records_.capacity() + bucket_start_.capacity() * sizeof(uint32_t);
+  return records_.capacity() + bucket_start_.capacity() * sizeof(uint32_t) +
+         packs_.capacity() * sizeof(Id);
 }
 
 }  // namespace lifeboat::repo
