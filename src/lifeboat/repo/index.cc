@@ -112,6 +112,7 @@ void Index::Compact() {
   staged_ = {};
   for (auto& [id, entry] : recent_) entries.push_back(entry);
   recent_.clear();
+  const size_t added = entries.size();
   const size_t existing = records_.size() / kRecordSize;
   entries.reserve(entries.size() + existing);
   for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
@@ -129,12 +130,18 @@ void Index::Compact() {
   }
   records_.clear();
   records_.shrink_to_fit();
-  // A stable sort keeps the first location seen for a blob stored twice.
+  // Existing records go first, so a blob added again keeps the location lookups already
+  // returned. Ids compare on the bytes the table keeps (not byte 31, which records lose), and a
+  // stable sort keeps the first location seen for a blob stored twice.
+  std::rotate(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(added), entries.end());
+  auto kept_order = [](const FullEntry& a, const FullEntry& b) {
+    return std::memcmp(a.blob.bytes.data(), b.blob.bytes.data(), 2 + kIdBytesKept);
+  };
   std::stable_sort(entries.begin(), entries.end(),
-                   [](const FullEntry& a, const FullEntry& b) { return a.blob < b.blob; });
+                   [&](const FullEntry& a, const FullEntry& b) { return kept_order(a, b) < 0; });
   entries.erase(
       std::unique(entries.begin(), entries.end(),
-                  [](const FullEntry& a, const FullEntry& b) { return a.blob == b.blob; }),
+                  [&](const FullEntry& a, const FullEntry& b) { return kept_order(a, b) == 0; }),
       entries.end());
   records_.resize(entries.size() * kRecordSize);
   packs_.shrink_to_fit();

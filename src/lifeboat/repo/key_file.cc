@@ -91,7 +91,13 @@ Result<MasterKey> OpenKeyFile(ByteView key_file, std::string_view password) {
   LIFEBOAT_ASSIGN_OR_RETURN(Bytes salt, FromHexField(json, "salt"));
   LIFEBOAT_ASSIGN_OR_RETURN(Bytes sealed, FromHexField(json, "data"));
   Result<Bytes> wrapping_key = crypto::DeriveKey(password, salt, info.kdf);
-  if (!wrapping_key.ok()) return wrapping_key.status().WithContext("key file");
+  if (!wrapping_key.ok()) {
+    // Out-of-range parameters or a short salt come from a damaged key file, not from the caller.
+    if (wrapping_key.status().code() == StatusCode::kInvalidArgument) {
+      return CorruptionError("key file: " + wrapping_key.status().message());
+    }
+    return wrapping_key.status().WithContext("key file");
+  }
   crypto::Aead aead(*wrapping_key);
   Result<Bytes> secret = aead.Open(sealed, AsBytes(kKeyFileAad));
   if (!secret.ok()) return WrongPasswordError("wrong password");

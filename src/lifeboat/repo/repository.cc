@@ -264,6 +264,9 @@ Status Repository::UploadPack(FinishedPack pack) {
   const std::string name = pack.id.Hex();
   Status status = backend_->Put(ObjectKey{ObjectKind::kPack, name}, pack.data, {.if_absent = true});
   if (!status.ok() && status.code() != StatusCode::kAlreadyExists) {
+    // Its blobs are not stored: let a later SaveBlob of them store them again.
+    std::lock_guard lock(inflight_mutex_);
+    for (const PackedBlob& blob : pack.blobs) inflight_.erase(blob.id);
     return status.WithContext("writing pack " + pack.id.ShortHex());
   }
   packs_written_++;
@@ -285,7 +288,14 @@ Status Repository::UploadPack(FinishedPack pack) {
 
 Status Repository::WriteIndexFile(std::vector<IndexedPack> packs) {
   Result<Id> id = SaveSealedFile(ObjectKind::kIndex, EncodeIndexPayload(packs));
-  if (!id.ok()) return id.status().WithContext("writing index file");
+  if (!id.ok()) {
+    // The packs are stored and in the in-memory index: keep them pending so the next Flush
+    // lists them, or they would be unreachable from the next session.
+    std::lock_guard lock(pending_index_mutex_);
+    pending_index_.insert(pending_index_.end(), std::make_move_iterator(packs.begin()),
+                          std::make_move_iterator(packs.end()));
+    return id.status().WithContext("writing index file");
+  }
   return Status::Ok();
 }
 
