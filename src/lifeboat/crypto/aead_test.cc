@@ -17,7 +17,7 @@ Bytes FromHex(std::string_view hex) {
 }
 
 Bytes TestKey(uint8_t seed) {
-  Bytes key(Aead::kKeySize);
+  Bytes key(Aead::kKeySize, 0);
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(seed + i);
   return key;
 }
@@ -81,7 +81,7 @@ TEST(Aead, MatchesGcmSpecTestCase13EmptyMessage) {
 TEST(Aead, OpensWhatItSeals) {
   const Aead aead(TestKey(1));
   for (size_t size : {0, 1, 15, 16, 17, 4096, 1 << 20}) {
-    Bytes plaintext(size);
+    Bytes plaintext(size, 0);
     for (size_t i = 0; i < size; ++i) plaintext[i] = static_cast<uint8_t>(i * 7);
     const Bytes sealed = aead.Seal(plaintext, AsBytes("blob-id"));
     ASSERT_EQ(sealed.size(), size + Aead::kOverhead);

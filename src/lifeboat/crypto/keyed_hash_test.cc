@@ -20,7 +20,7 @@ Bytes FromHex(std::string_view hex) {
 std::string Hmac(ByteView key, ByteView data) { return KeyedHash(key).Hash(data).Hex(); }
 
 Bytes RepositoryKey() {
-  Bytes key(KeyedHash::kKeySize);
+  Bytes key(KeyedHash::kKeySize, 0);
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
   return key;
 }
@@ -67,7 +67,7 @@ TEST(KeyedHash, MatchesReferenceForEmptyInput) {
 }
 
 TEST(KeyedHash, MatchesReferenceForOneMebibyteChunk) {
-  Bytes data(1 << 20);
+  Bytes data(1 << 20, 0);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i % 251);
   EXPECT_EQ(Hmac(RepositoryKey(), data),
             "0488bc456dd67f84091667afeba700d9b63be825bdd95b2af903216c5ffd95ef");

@@ -8,7 +8,7 @@ namespace lifeboat::crypto {
 namespace {
 
 Bytes PatternBytes(size_t size) {
-  Bytes data(size);
+  Bytes data(size, 0);
   for (size_t i = 0; i < size; ++i) data[i] = static_cast<uint8_t>(i % 251);
   return data;
 }

@@ -28,6 +28,8 @@ using repo::NodeType;
 using repo::Tree;
 
 constexpr size_t kReadBlock = 1 << 20;
+// Chunks read but not yet stored; bounds memory while keeping every worker busy.
+constexpr size_t kQueuedChunkBytes = 24 << 20;
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (dir == "/") return "/" + name;
@@ -67,7 +69,7 @@ class Walker;
 class BackupRun {
  public:
   BackupRun(repo::Repository& repository, int threads, BackupProgress* progress)
-      : repository_(repository), progress_(progress), queue_(64u << 20) {
+      : repository_(repository), progress_(progress), queue_(kQueuedChunkBytes) {
     const int workers = threads > 0 ? threads : std::max(2u, std::thread::hardware_concurrency());
     for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   }

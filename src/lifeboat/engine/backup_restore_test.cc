@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 Bytes RandomData(size_t size, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  Bytes data(size);
+  Bytes data(size, 0);
   for (size_t i = 0; i + 8 <= size; i += 8) {
     uint64_t v = rng();
     std::memcpy(data.data() + i, &v, 8);
@@ -133,13 +133,17 @@ void ExpectSameTree(const std::string& expected_root, const std::string& actual_
     if (S_ISLNK(sa.st_mode)) {
       EXPECT_EQ(fs::read_symlink(a), fs::read_symlink(b)) << rel;
     }
-    if (S_ISCHR(sa.st_mode) || S_ISBLK(sa.st_mode)) EXPECT_EQ(sa.st_rdev, sb.st_rdev) << rel;
+    if (S_ISCHR(sa.st_mode) || S_ISBLK(sa.st_mode)) {
+      EXPECT_EQ(sa.st_rdev, sb.st_rdev) << rel;
+    }
     if (!S_ISLNK(sa.st_mode)) {
       char va[256] = {}, vb[256] = {};
       ssize_t la = getxattr(a.c_str(), "user.lifeboat", va, sizeof(va));
       ssize_t lb = getxattr(b.c_str(), "user.lifeboat", vb, sizeof(vb));
       EXPECT_EQ(la, lb) << rel;
-      if (la > 0) EXPECT_EQ(std::string(va, la), std::string(vb, lb)) << rel;
+      if (la > 0) {
+        EXPECT_EQ(std::string(va, la), std::string(vb, lb)) << rel;
+      }
     }
   }
   EXPECT_GT(compared, 0u);

@@ -15,7 +15,7 @@ constexpr size_t kInnerHeader = 9;
 
 Bytes RandomData(size_t size, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  Bytes data(size);
+  Bytes data(size, 0);
   for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
   return data;
 }

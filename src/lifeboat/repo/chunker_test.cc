@@ -16,14 +16,14 @@ namespace {
 constexpr size_t kMiB = 1024 * 1024;
 
 Bytes TestKey(uint8_t seed) {
-  Bytes key(32);
+  Bytes key(32, 0);
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(seed * 31 + i);
   return key;
 }
 
 Bytes RandomBytes(size_t size, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  Bytes data(size);
+  Bytes data(size, 0);
   size_t i = 0;
   for (; i + 8 <= size; i += 8) {
     uint64_t word = rng();
@@ -169,7 +169,7 @@ TEST(Chunker, StreamingMatchesOneShot) {
 
 TEST(Chunker, StreamingMatchesOneShotOnZeros) {
   Chunker chunker(TestKey(10));
-  Bytes data(20 * kMiB + 7);
+  Bytes data(20 * kMiB + 7, 0);
   EXPECT_EQ(ChunkStreaming(chunker, data, 1024 * 1024), ChunkAll(chunker, data));
 }
 

@@ -27,7 +27,7 @@ Bytes LogLines(size_t size) {
 
 Bytes RandomBytes(size_t size, uint32_t seed) {
   std::mt19937 rng(seed);
-  Bytes data(size);
+  Bytes data(size, 0);
   for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
   return data;
 }
@@ -36,7 +36,7 @@ Bytes Base64Text(size_t size) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::mt19937 rng(11);
-  Bytes data(size);
+  Bytes data(size, 0);
   for (size_t i = 0; i < size; ++i) data[i] = (i % 77 == 76) ? '\n' : kAlphabet[rng() % 64];
   return data;
 }

@@ -14,7 +14,7 @@ namespace {
 
 Bytes RandomData(size_t size, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  Bytes data(size);
+  Bytes data(size, 0);
   for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
   return data;
 }
@@ -127,8 +127,8 @@ TEST_F(PackTest, IdIsSha256OfTheData) {
 }
 
 TEST_F(PackTest, SizeCountsSealedBytes) {
-  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(1000), 900);
-  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(234), 200);
+  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(1000, 0), 900);
+  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(234, 0), 200);
   EXPECT_EQ(builder_.size(), 1234u);
   EXPECT_EQ(builder_.count(), 2u);
   EXPECT_FALSE(builder_.full());
@@ -300,7 +300,7 @@ TEST_F(PackTest, WouldOverflowNeverRefusesTheFirstBlob) {
 }
 
 TEST_F(PackTest, WouldOverflowWhenDataWouldPassTheMaximum) {
-  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(1000), 1000);
+  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(1000, 0), 1000);
   EXPECT_FALSE(builder_.WouldOverflow(0));
   EXPECT_FALSE(builder_.WouldOverflow(kPackMaxDataSize - 1000));
   EXPECT_TRUE(builder_.WouldOverflow(kPackMaxDataSize - 1000 + 1));
@@ -320,7 +320,7 @@ TEST_F(PackTest, WouldOverflowWhenDataWouldPassTheMaximum) {
 TEST_F(PackTest, FullAtTheTargetSize) {
   builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(kPackTargetSize - 1), 1);
   EXPECT_FALSE(builder_.full());
-  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(1), 1);
+  builder_.Add(BlobType::kData, crypto::RandomId(), Bytes(1, 0), 1);
   EXPECT_TRUE(builder_.full());
   static_assert(kPackTargetSize < kPackMaxDataSize);
 }

@@ -157,7 +157,14 @@ Repository::Repository(storage::Backend* backend, const Clock& clock, MasterKey 
   for (auto& pack : open_packs_) pack = std::make_unique<PackBuilder>(aead_.get());
 }
 
-Repository::~Repository() = default;
+Repository::~Repository() {
+  {
+    std::lock_guard lock(upload_mutex_);
+    stopping_ = true;
+  }
+  upload_changed_.notify_all();
+  for (auto& thread : uploaders_) thread.join();
+}
 
 Result<Id> Repository::SaveSealedFile(ObjectKind kind, ByteView plaintext) {
   Bytes sealed = aead_->Seal(plaintext, AsBytes(SealedFileAad(kind)));
@@ -255,9 +262,47 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintex
     pack.Add(type, id, std::move(sealed), static_cast<uint32_t>(plaintext.size()));
     if (pack.full()) full_after = pack.Finish();
   }
-  if (full_before) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*full_before)));
-  if (full_after) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*full_after)));
+  if (full_before) LIFEBOAT_RETURN_IF_ERROR(EnqueuePack(std::move(*full_before)));
+  if (full_after) LIFEBOAT_RETURN_IF_ERROR(EnqueuePack(std::move(*full_after)));
   return true;
+}
+
+Status Repository::EnqueuePack(FinishedPack pack) {
+  std::unique_lock lock(upload_mutex_);
+  if (uploaders_.empty()) {
+    const int threads = std::clamp(backend_->Properties().max_connections, 1, 2);
+    for (int i = 0; i < threads; ++i) uploaders_.emplace_back([this] { UploadLoop(); });
+  }
+  upload_changed_.wait(
+      lock, [&] { return upload_queue_.size() < kMaxQueuedPacks || !upload_error_.ok(); });
+  if (!upload_error_.ok()) return upload_error_;
+  upload_queue_.push_back(std::move(pack));
+  upload_changed_.notify_all();
+  return Status::Ok();
+}
+
+void Repository::UploadLoop() {
+  std::unique_lock lock(upload_mutex_);
+  while (true) {
+    upload_changed_.wait(lock, [&] { return stopping_ || !upload_queue_.empty(); });
+    if (upload_queue_.empty()) return;
+    FinishedPack pack = std::move(upload_queue_.front());
+    upload_queue_.pop_front();
+    ++uploads_running_;
+    upload_changed_.notify_all();
+    lock.unlock();
+    Status status = UploadPack(std::move(pack));
+    lock.lock();
+    --uploads_running_;
+    if (!status.ok() && upload_error_.ok()) upload_error_ = status;
+    upload_changed_.notify_all();
+  }
+}
+
+Status Repository::WaitForUploads() {
+  std::unique_lock lock(upload_mutex_);
+  upload_changed_.wait(lock, [&] { return upload_queue_.empty() && uploads_running_ == 0; });
+  return upload_error_;
 }
 
 Status Repository::UploadPack(FinishedPack pack) {
@@ -306,8 +351,9 @@ Status Repository::Flush() {
       std::lock_guard lock(pack_mutex_[slot]);
       if (open_packs_[slot]->count() > 0) pack = open_packs_[slot]->Finish();
     }
-    if (pack) LIFEBOAT_RETURN_IF_ERROR(UploadPack(std::move(*pack)));
+    if (pack) LIFEBOAT_RETURN_IF_ERROR(EnqueuePack(std::move(*pack)));
   }
+  LIFEBOAT_RETURN_IF_ERROR(WaitForUploads());
   std::vector<IndexedPack> to_write;
   {
     std::lock_guard lock(pending_index_mutex_);

@@ -12,9 +12,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -134,6 +137,12 @@ class Repository {
   Repository(storage::Backend* backend, const Clock& clock, MasterKey master, std::string key_name);
   Status UploadPack(FinishedPack pack);
   Status WriteIndexFile(std::vector<IndexedPack> packs);
+  // Hands a finished pack to the upload threads (started on first use), waiting while
+  // kMaxQueuedPacks are already waiting, so CPU workers never stall on storage latency and
+  // memory stays bounded. Returns the first upload error seen so far.
+  Status EnqueuePack(FinishedPack pack);
+  Status WaitForUploads();
+  void UploadLoop();
 
   storage::Backend* backend_;
   const Clock& clock_;
@@ -155,6 +164,15 @@ class Repository {
   std::atomic<uint64_t> bytes_added_{0};
   std::atomic<uint64_t> bytes_added_stored_{0};
   std::atomic<uint64_t> packs_written_{0};
+
+  static constexpr size_t kMaxQueuedPacks = 1;
+  std::mutex upload_mutex_;
+  std::condition_variable upload_changed_;
+  std::deque<FinishedPack> upload_queue_;
+  size_t uploads_running_ = 0;
+  bool stopping_ = false;
+  Status upload_error_;
+  std::vector<std::thread> uploaders_;
 };
 
 }  // namespace lifeboat::repo

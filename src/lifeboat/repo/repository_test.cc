@@ -31,7 +31,7 @@ const std::string kAuthFailed =
 
 Bytes RandomData(size_t size, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  Bytes data(size);
+  Bytes data(size, 0);
   for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
   return data;
 }
@@ -361,7 +361,7 @@ TEST_F(RepositoryTest, LargeBlobsFillSeveralPacks) {
 }
 
 TEST_F(RepositoryTest, SaveBlobRefusesOversizedBlobs) {
-  const Bytes huge(kMaxBlobSize + 1);
+  const Bytes huge(kMaxBlobSize + 1, 0);
   Result<bool> saved = repo_->SaveBlob(BlobType::kData, repo_->HashBlob(huge), huge);
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.status().code(), StatusCode::kInvalidArgument);

@@ -32,7 +32,7 @@ inline ObjectKey Key(ObjectKind kind, std::string_view prefix, uint64_t number) 
 
 // Content that differs per seed and covers every byte value.
 inline Bytes Content(size_t size, uint8_t seed) {
-  Bytes data(size);
+  Bytes data(size, 0);
   for (size_t i = 0; i < size; ++i) data[i] = static_cast<uint8_t>(i * 7 + seed);
   return data;
 }
