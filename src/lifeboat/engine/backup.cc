@@ -29,7 +29,7 @@ using repo::Tree;
 
 constexpr size_t kReadBlock = 1 << 20;
 // Chunks read but not yet stored; bounds memory while keeping every worker busy.
-constexpr size_t kQueuedChunkBytes = 24 << 20;
+constexpr size_t kQueuedChunkBytes = 8 << 20;
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (dir == "/") return "/" + name;

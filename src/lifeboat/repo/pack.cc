@@ -1,6 +1,5 @@
 #include "lifeboat/repo/pack.h"
 
-#include "lifeboat/crypto/random.h"
 #include "lifeboat/crypto/sha256.h"
 
 namespace lifeboat::repo {
@@ -9,36 +8,32 @@ namespace {
 constexpr std::string_view kPackHeaderAad = "lifeboat pack header v1";
 }
 
-void PackBuilder::Add(BlobType type, const Id& id, Bytes sealed, uint32_t raw_length) {
-  size_ += sealed.size();
-  pending_.push_back(Pending{type, id, std::move(sealed), raw_length});
+void PackBuilder::Add(BlobType type, const Id& id, ByteView sealed, uint32_t raw_length) {
+  if (data_.capacity() == 0) data_.reserve(kPackTargetSize + kMaxBlobSize / 8);
+  blobs_.push_back(PackedBlob{type, id, static_cast<uint32_t>(data_.size()),
+                              static_cast<uint32_t>(sealed.size()), raw_length});
+  data_.insert(data_.end(), sealed.begin(), sealed.end());
 }
 
-FinishedPack PackBuilder::Finish() {
-  // Fisher-Yates with the system RNG: the order in the pack must not follow the order in files.
-  for (size_t i = pending_.size(); i > 1; --i) {
-    std::swap(pending_[i - 1], pending_[crypto::RandomBelow(i)]);
-  }
-  FinishedPack pack;
+FinishedPack PackBuilder::Finish(Bytes spare) {
   Bytes header;
-  header.reserve(pending_.size() * kPackHeaderEntrySize);
-  pack.data.reserve(size_ + pending_.size() * kPackHeaderEntrySize + 64);
-  for (Pending& blob : pending_) {
-    PackedBlob packed{blob.type, blob.id, static_cast<uint32_t>(pack.data.size()),
-                      static_cast<uint32_t>(blob.sealed.size()), blob.raw_length};
-    pack.data.insert(pack.data.end(), blob.sealed.begin(), blob.sealed.end());
+  header.reserve(blobs_.size() * kPackHeaderEntrySize);
+  for (const PackedBlob& blob : blobs_) {
     header.push_back(static_cast<uint8_t>(blob.type));
     header.insert(header.end(), blob.id.bytes.begin(), blob.id.bytes.end());
-    AppendU32(header, packed.length);
-    AppendU32(header, packed.raw_length);
-    pack.blobs.push_back(packed);
+    AppendU32(header, blob.length);
+    AppendU32(header, blob.raw_length);
   }
+  FinishedPack pack;
+  pack.data = std::move(data_);
+  pack.blobs = std::move(blobs_);
   const size_t before_header = pack.data.size();
   aead_->SealAppend(header, AsBytes(kPackHeaderAad), &pack.data);
   AppendU32(pack.data, static_cast<uint32_t>(pack.data.size() - before_header));
   pack.id = crypto::Sha256(pack.data);
-  pending_.clear();
-  size_ = 0;
+  spare.clear();
+  data_ = std::move(spare);
+  blobs_ = {};
   return pack;
 }
 

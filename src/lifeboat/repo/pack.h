@@ -1,8 +1,8 @@
-// Packs: the files that hold blobs. A pack is the concatenation of sealed blobs, in random
-// order, followed by a sealed header listing them and a 4-byte header length, so the index can
-// always be rebuilt from the packs alone. Blob order is shuffled and blobs are padded so that
-// storage observers learn little about chunk sizes (docs/FORMAT.md). Packs are named by the
-// SHA-256 of their bytes.
+// Packs: the files that hold blobs. A pack is the concatenation of sealed blobs followed by a
+// sealed header listing them and a 4-byte header length, so the index can always be rebuilt
+// from the packs alone. Where one blob ends and the next begins is written only in the sealed
+// header, and blobs are padded, so storage observers learn little about chunk sizes
+// (docs/FORMAT.md). Packs are named by the SHA-256 of their bytes.
 //
 // PackBuilder is not thread-safe; the blob store serialises access to it.
 #pragma once
@@ -31,28 +31,24 @@ class PackBuilder {
  public:
   explicit PackBuilder(const crypto::Aead* aead) : aead_(aead) {}
 
-  void Add(BlobType type, const Id& id, Bytes sealed, uint32_t raw_length);
-  size_t size() const { return size_; }
-  size_t count() const { return pending_.size(); }
-  bool full() const { return size_ >= kPackTargetSize; }
+  // Copies the sealed blob to the end of the pack being built.
+  void Add(BlobType type, const Id& id, ByteView sealed, uint32_t raw_length);
+  size_t size() const { return data_.size(); }
+  size_t count() const { return blobs_.size(); }
+  bool full() const { return size() >= kPackTargetSize; }
   // True when adding a blob of this many sealed bytes must wait for a new pack.
   bool WouldOverflow(size_t sealed_size) const {
-    return !pending_.empty() && size_ + sealed_size > kPackMaxDataSize;
+    return !blobs_.empty() && size() + sealed_size > kPackMaxDataSize;
   }
 
-  // Shuffles the blobs, lays them out, appends the header and resets the builder.
-  FinishedPack Finish();
+  // Appends the header and returns the pack; the builder starts a new, empty pack in `spare`
+  // (a buffer whose capacity is reused, so packs do not churn the allocator).
+  FinishedPack Finish(Bytes spare = {});
 
  private:
-  struct Pending {
-    BlobType type;
-    Id id;
-    Bytes sealed;
-    uint32_t raw_length;
-  };
   const crypto::Aead* aead_;
-  std::vector<Pending> pending_;
-  size_t size_ = 0;
+  Bytes data_;
+  std::vector<PackedBlob> blobs_;
 };
 
 // Parses the header at the end of a pack. `tail` holds the last bytes of the pack (at least

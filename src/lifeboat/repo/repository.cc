@@ -258,19 +258,32 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintex
   {
     std::lock_guard lock(pack_mutex_[slot]);
     PackBuilder& pack = *open_packs_[slot];
-    if (pack.WouldOverflow(sealed.size())) full_before = pack.Finish();
-    pack.Add(type, id, std::move(sealed), static_cast<uint32_t>(plaintext.size()));
-    if (pack.full()) full_after = pack.Finish();
+    if (pack.WouldOverflow(sealed.size())) full_before = pack.Finish(TakeSpareBuffer());
+    pack.Add(type, id, sealed, static_cast<uint32_t>(plaintext.size()));
+    if (pack.full()) full_after = pack.Finish(TakeSpareBuffer());
   }
   if (full_before) LIFEBOAT_RETURN_IF_ERROR(EnqueuePack(std::move(*full_before)));
   if (full_after) LIFEBOAT_RETURN_IF_ERROR(EnqueuePack(std::move(*full_after)));
   return true;
 }
 
+Bytes Repository::TakeSpareBuffer() {
+  std::lock_guard lock(spare_mutex_);
+  if (spare_buffers_.empty()) return {};
+  Bytes buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return buffer;
+}
+
+void Repository::ReturnSpareBuffer(Bytes buffer) {
+  std::lock_guard lock(spare_mutex_);
+  if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(buffer));
+}
+
 Status Repository::EnqueuePack(FinishedPack pack) {
   std::unique_lock lock(upload_mutex_);
   if (uploaders_.empty()) {
-    const int threads = std::clamp(backend_->Properties().max_connections, 1, 2);
+    const int threads = std::clamp(backend_->Properties().max_connections / 4, 1, 8);
     for (int i = 0; i < threads; ++i) uploaders_.emplace_back([this] { UploadLoop(); });
   }
   upload_changed_.wait(
@@ -316,6 +329,7 @@ Status Repository::UploadPack(FinishedPack pack) {
   }
   packs_written_++;
   IndexedPack indexed{pack.id, std::move(pack.blobs)};
+  ReturnSpareBuffer(std::move(pack.data));
   index_.AddPack(indexed);
   {
     std::lock_guard lock(inflight_mutex_);

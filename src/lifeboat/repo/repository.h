@@ -143,6 +143,10 @@ class Repository {
   Status EnqueuePack(FinishedPack pack);
   Status WaitForUploads();
   void UploadLoop();
+  // Pack buffers are recycled: allocating and freeing 16 MiB buffers on several threads
+  // leaves freed memory scattered over malloc arenas and inflates the process's size.
+  Bytes TakeSpareBuffer();
+  void ReturnSpareBuffer(Bytes buffer);
 
   storage::Backend* backend_;
   const Clock& clock_;
@@ -173,6 +177,10 @@ class Repository {
   bool stopping_ = false;
   Status upload_error_;
   std::vector<std::thread> uploaders_;
+
+  static constexpr size_t kMaxSpareBuffers = 2;
+  std::mutex spare_mutex_;
+  std::vector<Bytes> spare_buffers_;
 };
 
 }  // namespace lifeboat::repo
