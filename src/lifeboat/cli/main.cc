@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "lifeboat/cli/app.h"
+
+int main(int argc, char** argv) { return lifeboat::cli::Main(argc, argv); }

@@ -22,6 +22,8 @@ using repo::NodeType;
 
 // Ranges of a pack closer than this are read in one request rather than two.
 constexpr uint32_t kMaxReadGap = 1 << 20;
+// One read covers at most this much of a pack, so each restore thread holds little memory.
+constexpr uint64_t kMaxReadSpan = 4 << 20;
 constexpr size_t kSparseBlock = 4096;
 
 struct Entry {
@@ -245,9 +247,13 @@ class RestoreRun {
       for (size_t p = next++; p < packs.size(); p = next++)
         RestorePack(packs[p].first, packs[p].second);
     };
-    int threads = options_.threads > 0
-                      ? options_.threads
-                      : std::max(2, repository_.backend().Properties().max_connections);
+    // Restoring is CPU-bound on local storage (decrypt, decompress, verify) and each thread
+    // holds a read buffer: one thread per core, at least two so reads overlap with work.
+    const int threads =
+        options_.threads > 0
+            ? options_.threads
+            : std::clamp(repository_.backend().Properties().max_connections, 2,
+                         std::max(2, static_cast<int>(std::thread::hardware_concurrency())));
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& thread : pool) thread.join();
@@ -265,7 +271,9 @@ class RestoreRun {
     while (begin < uses.size()) {
       size_t end = begin + 1;
       uint64_t range_end = uint64_t(uses[begin].pack_offset) + uses[begin].length;
-      while (end < uses.size() && uses[end].pack_offset <= range_end + kMaxReadGap) {
+      while (end < uses.size() && uses[end].pack_offset <= range_end + kMaxReadGap &&
+             uint64_t(uses[end].pack_offset) + uses[end].length - uses[begin].pack_offset <=
+                 kMaxReadSpan) {
         range_end =
             std::max<uint64_t>(range_end, uint64_t(uses[end].pack_offset) + uses[end].length);
         ++end;

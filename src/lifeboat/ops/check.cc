@@ -183,8 +183,11 @@ class Checker {
       : repository_(repository),
         options_(options),
         progress_(progress),
-        threads_(
-            std::clamp(repository.backend().Properties().max_connections, 1, kMaxReaderThreads)) {}
+        // Reading data is CPU-bound here (hash, decrypt, decompress): more threads than
+        // cores only add whole packs to memory.
+        threads_(std::clamp(
+            repository.backend().Properties().max_connections, 1,
+            std::min<int>(kMaxReaderThreads, std::max(2u, std::thread::hardware_concurrency())))) {}
 
   Result<CheckReport> Run() {
     Progress("checking index files");

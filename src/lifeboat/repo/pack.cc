@@ -9,7 +9,10 @@ constexpr std::string_view kPackHeaderAad = "lifeboat pack header v1";
 }
 
 void PackBuilder::Add(BlobType type, const Id& id, ByteView sealed, uint32_t raw_length) {
-  if (data_.capacity() == 0) data_.reserve(kPackTargetSize + kMaxBlobSize / 8);
+  // Data packs fill up, so their buffer is sized once; tree packs stay small and grow.
+  if (type == BlobType::kData && data_.capacity() == 0) {
+    data_.reserve(kPackTargetSize + kMaxBlobSize / 8);
+  }
   blobs_.push_back(PackedBlob{type, id, static_cast<uint32_t>(data_.size()),
                               static_cast<uint32_t>(sealed.size()), raw_length});
   data_.insert(data_.end(), sealed.begin(), sealed.end());

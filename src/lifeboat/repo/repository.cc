@@ -286,8 +286,11 @@ Status Repository::EnqueuePack(FinishedPack pack) {
     const int threads = std::clamp(backend_->Properties().max_connections / 4, 1, 8);
     for (int i = 0; i < threads; ++i) uploaders_.emplace_back([this] { UploadLoop(); });
   }
-  upload_changed_.wait(
-      lock, [&] { return upload_queue_.size() < kMaxQueuedPacks || !upload_error_.ok(); });
+  // Hand a pack over only when an upload thread is free: every pack waiting in memory costs
+  // 16 MiB, and the workers filling the next pack keep the CPU busy meanwhile.
+  upload_changed_.wait(lock, [&] {
+    return upload_queue_.size() + uploads_running_ < uploaders_.size() || !upload_error_.ok();
+  });
   if (!upload_error_.ok()) return upload_error_;
   upload_queue_.push_back(std::move(pack));
   upload_changed_.notify_all();

@@ -1,0 +1,135 @@
+#include "lifeboat/cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "lifeboat/cli/command.h"
+#include "lifeboat/cli/output.h"
+#include "lifeboat/util/log.h"
+
+namespace lifeboat::cli {
+
+namespace {
+
+constexpr const char* kFooter = R"(Environment:
+  LIFEBOAT_REPOSITORY        repository location (--repo)
+  LIFEBOAT_PASSWORD          repository password
+  LIFEBOAT_PASSWORD_FILE     file holding the password (--password-file)
+  LIFEBOAT_PASSWORD_COMMAND  command printing the password (--password-command)
+  LIFEBOAT_NEW_PASSWORD      new password for `key add` and `key passwd`
+  LIFEBOAT_KDF_PARAMS        "time,memory_kib,parallelism" for new keys; for tests only
+
+Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 10 no repository,
+11 repository locked, 12 wrong password, 130 interrupted (SIGINT), 143 terminated (SIGTERM).)";
+
+int Report(const Status& status, Stage stage) {
+  PrintError(status);
+  return ToInt(ExitCodeFor(status, stage));
+}
+
+LogLevel LevelFor(const GlobalOptions& globals) {
+  if (globals.quiet) return LogLevel::kWarning;
+  if (globals.verbose >= 2) return LogLevel::kDebug;
+  if (globals.verbose == 1) return LogLevel::kVerbose;
+  return LogLevel::kInfo;
+}
+
+// Results printed to stdout are the command's product; losing them (a full disk, a closed
+// pipe) must not look like success.
+Status FlushStdout() {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    return IoError("writing the output failed").WithHint("check where stdout goes");
+  }
+  return Status::Ok();
+}
+
+int Dispatch(int argc, const char* const* argv) {
+  GlobalOptions globals;
+  CLI::App app{"lifeboat: encrypted, deduplicated backups", "lifeboat"};
+  // Global options may follow the command name, as with restic: `lifeboat backup -r REPO`.
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "lifeboat " + std::string(kVersion));
+  app.add_option("-r,--repo", globals.repository, "repository location (a local directory)")
+      ->envname("LIFEBOAT_REPOSITORY");
+  app.add_option("--password-file", globals.password_file, "read the password from a file")
+      ->envname("LIFEBOAT_PASSWORD_FILE");
+  app.add_option("--password-command", globals.password_command,
+                 "run a shell command that prints the password")
+      ->envname("LIFEBOAT_PASSWORD_COMMAND");
+  app.add_flag("--json", globals.json, "print results as JSON on stdout");
+  app.add_flag("-q,--quiet", globals.quiet, "print only results, warnings and errors");
+  app.add_flag("-v,--verbose", globals.verbose, "say more (repeat for debug output)");
+
+  CommandTable table;
+  AddInitCommand(app, table);
+  AddBackupCommand(app, table);
+  AddSnapshotsCommand(app, table);
+  AddLsCommand(app, table);
+  AddRestoreCommand(app, table);
+  AddDumpCommand(app, table);
+  AddDiffCommand(app, table);
+  AddCheckCommand(app, table);
+  AddKeyCommand(app, table);
+  AddStatsCommand(app, table);
+  AddUnlockCommand(app, table);
+  AddVersionCommand(app, table);
+  // Set after the subcommands exist: they would inherit it, and it is about the whole tool.
+  app.footer(kFooter);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) {  // --help, --version
+      const int code = app.exit(error);
+      std::fflush(stdout);
+      return code;
+    }
+    return Report(InvalidArgumentError(error.what())
+                      .WithHint("run `lifeboat --help` or `lifeboat COMMAND --help`"),
+                  Stage::kUsage);
+  }
+  SetLogLevel(LevelFor(globals));
+
+  const Command* command = table.Selected();
+  if (command == nullptr) {
+    return Report(InvalidArgumentError("no command given"), Stage::kUsage);
+  }
+  if (command->validate) {
+    Status valid = command->validate(globals);
+    if (!valid.ok()) return Report(valid, Stage::kUsage);
+  }
+
+  Stage failed_stage = Stage::kRunning;
+  Result<std::unique_ptr<Session>> session =
+      OpenSession(SessionRequest{.location = globals.repository,
+                                 .access = command->access,
+                                 .passwords = PasswordSourcesFromEnvironment(
+                                     globals.password_command, globals.password_file)},
+                  &failed_stage);
+  if (!session.ok()) return Report(session.status(), failed_stage);
+
+  CommandContext context{globals, **session};
+  Result<ExitCode> result = command->run(context);
+  Status flushed = FlushStdout();
+  if (!result.ok()) return Report(result.status(), Stage::kRunning);
+  if (!flushed.ok()) return Report(flushed, Stage::kRunning);
+  return ToInt(*result);
+}
+
+}  // namespace
+
+int Main(int argc, const char* const* argv) {
+  InstallInterruptHandler();
+  // CLI11 and the JSON library throw; nothing else should, but a backup tool must not die
+  // with "terminate called" and no word of what happened.
+  try {
+    return Dispatch(argc, argv);
+  } catch (const std::exception& error) {
+    return Report(InternalError(std::string("unexpected exception: ") + error.what()),
+                  Stage::kRunning);
+  }
+}
+
+}  // namespace lifeboat::cli

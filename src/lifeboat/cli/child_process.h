@@ -1,0 +1,54 @@
+// Running another program whose standard output we read: `backup --stdin-from-command` streams
+// it into a snapshot, `--password-command` reads a password from it. The child inherits stdin
+// and stderr, so its own messages reach the user; the signals this process blocks (SIGINT and
+// SIGTERM, see interrupt.h) are unblocked in the child, and if lifeboat is interrupted while
+// the child runs, the child gets SIGTERM. A ChildProcess is used from one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lifeboat/cli/interrupt.h"
+#include "lifeboat/util/result.h"
+
+namespace lifeboat::cli {
+
+class ChildProcess {
+ public:
+  // Starts argv[0], searched in PATH like a shell does, with stdout connected to a pipe.
+  // kNotFound / kPermissionDenied when the program cannot be run.
+  static Result<std::unique_ptr<ChildProcess>> Start(const std::vector<std::string>& argv);
+
+  // If the child was not waited for, closes the pipe, sends SIGTERM and reaps it, so that an
+  // aborted backup leaves no process behind.
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // The read end of the child's stdout; owned by this object.
+  int stdout_fd() const { return stdout_fd_; }
+
+  // Closes the pipe and waits for the child to exit. Ok for exit status 0; otherwise an error
+  // naming the program and its exit status or signal.
+  Status Wait();
+
+ private:
+  ChildProcess(std::string name, pid_t pid, int stdout_fd);
+  void ClosePipe();
+
+  std::string name_;
+  pid_t pid_;
+  int stdout_fd_;
+  bool waited_ = false;
+  // Until the child is reaped its pid cannot be reused, so the cleanup may signal it safely.
+  std::unique_ptr<InterruptCleanup> stop_on_interrupt_;
+};
+
+// Runs argv to completion and returns everything it wrote to stdout; fails like Wait() when
+// it exits non-zero.
+Result<std::string> RunAndCapture(const std::vector<std::string>& argv);
+
+}  // namespace lifeboat::cli

@@ -1,0 +1,81 @@
+// The shape every command shares. Each <name>_command.cc adds its CLI11 subcommand with
+// Add<Name>Command and registers a Command: which repository access it needs, a validation of
+// its arguments that runs before any I/O (failures are usage errors, exit 2), and the body.
+// The dispatcher (app.cc) parses, validates, opens the session the command asked for and runs
+// it; a command only parses, calls the library and prints.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lifeboat/cli/exit_codes.h"
+#include "lifeboat/cli/repository_opener.h"
+#include "lifeboat/util/result.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace lifeboat::cli {
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+struct GlobalOptions {
+  std::string repository;        // --repo / LIFEBOAT_REPOSITORY
+  std::string password_file;     // --password-file / LIFEBOAT_PASSWORD_FILE
+  std::string password_command;  // --password-command / LIFEBOAT_PASSWORD_COMMAND
+  bool json = false;
+  bool quiet = false;
+  int verbose = 0;
+
+  // Progress lines need a terminal on stderr and a user who wants them.
+  bool ShowProgress() const;
+  // Informational text on stderr (not results, not warnings) is for humans only.
+  bool ShowInfo() const { return !quiet && !json; }
+};
+
+struct CommandContext {
+  const GlobalOptions& globals;
+  Session& session;  // holds what the command's RepositoryAccess asked for
+};
+
+// Built by designated initializer; every member has an initializer so omitted ones do not warn.
+struct Command {
+  RepositoryAccess access = RepositoryAccess::kNone;
+  // Checks the arguments alone; an error is a usage error. Optional.
+  std::function<Status(const GlobalOptions&)> validate = {};
+  // The work. Success is kOk, or kPartialBackup for a snapshot saved with warnings.
+  std::function<Result<ExitCode>(CommandContext&)> run = {};
+};
+
+class CommandTable {
+ public:
+  void Add(CLI::App* subcommand, Command command);
+  // The command whose subcommand the parsed command line selected, or nullptr.
+  const Command* Selected() const;
+
+ private:
+  std::vector<std::pair<CLI::App*, Command>> commands_;
+};
+
+// Each adds one subcommand to `app`; its options are bound to state the registered Command
+// owns (shared with the option callbacks), so `app` and `table` are used together.
+void AddInitCommand(CLI::App& app, CommandTable& table);
+void AddBackupCommand(CLI::App& app, CommandTable& table);
+void AddSnapshotsCommand(CLI::App& app, CommandTable& table);
+void AddLsCommand(CLI::App& app, CommandTable& table);
+void AddRestoreCommand(CLI::App& app, CommandTable& table);
+void AddDumpCommand(CLI::App& app, CommandTable& table);
+void AddDiffCommand(CLI::App& app, CommandTable& table);
+void AddCheckCommand(CLI::App& app, CommandTable& table);
+void AddKeyCommand(CLI::App& app, CommandTable& table);
+void AddStatsCommand(CLI::App& app, CommandTable& table);
+void AddUnlockCommand(CLI::App& app, CommandTable& table);
+void AddVersionCommand(CLI::App& app, CommandTable& table);
+
+// Shared by commands that take tags: "--tag a,b --tag c" gives {"a", "b", "c"} for backup.
+std::vector<std::string> SplitCommaList(const std::string& text);
+
+}  // namespace lifeboat::cli

@@ -1,0 +1,29 @@
+// Ctrl-C and SIGTERM. InstallInterruptHandler() blocks both signals in the calling thread —
+// and so in every thread started after it — and starts one watcher thread that waits for them.
+// On a signal the watcher runs the registered cleanups (newest first: restore the terminal,
+// release the repository lock), erases a progress line and exits with 130 (SIGINT) or 143
+// (SIGTERM). Running engine threads are not cancelled: the repository's write order (packs,
+// then index, then snapshot) makes stopping at any point safe.
+#pragma once
+
+#include <functional>
+
+namespace lifeboat::cli {
+
+// Call first thing in main(), before any thread exists. Later calls do nothing.
+void InstallInterruptHandler();
+
+// Registers a cleanup for the lifetime of this object. The destructor waits for a cleanup
+// that is running, so the resources it touches stay valid until it is done.
+class InterruptCleanup {
+ public:
+  explicit InterruptCleanup(std::function<void()> cleanup);
+  ~InterruptCleanup();
+  InterruptCleanup(const InterruptCleanup&) = delete;
+  InterruptCleanup& operator=(const InterruptCleanup&) = delete;
+
+ private:
+  int id_;
+};
+
+}  // namespace lifeboat::cli

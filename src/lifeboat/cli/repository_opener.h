@@ -1,0 +1,59 @@
+// From --repo to a repository a command can use. The steps, in order, and the stage each one's
+// failure belongs to (exit_codes.h):
+//   1. the location is checked: empty or a remote scheme (s3:, sftp:, ...) is a usage error;
+//   2. a password source must exist (usage), unless the command needs only the backend;
+//   3. the repository must exist (opening: exit 10), checked before a password is asked;
+//   4. the password is read (running) and opens a key (opening: exit 12 when wrong);
+//   5. a shared lock is taken (exit 11 when held) and the index loaded (running), as asked.
+// Used from the main thread only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lifeboat/cli/exit_codes.h"
+#include "lifeboat/cli/interrupt.h"
+#include "lifeboat/cli/password.h"
+#include "lifeboat/repo/lock.h"
+#include "lifeboat/repo/repository.h"
+#include "lifeboat/storage/backend.h"
+
+namespace lifeboat::cli {
+
+enum class RepositoryAccess {
+  kNone,             // no repository (version)
+  kBackend,          // the storage only; the command creates the repository (init)
+  kOpen,             // unlocked with a password; no lock, no index (snapshots, key, unlock)
+  kLocked,           // unlocked and a shared lock held; the command reads the index (check)
+  kLockedWithIndex,  // unlocked, shared lock held, index loaded (backup, restore, ls, ...)
+};
+
+struct SessionRequest {
+  std::string location;  // --repo
+  RepositoryAccess access = RepositoryAccess::kNone;
+  PasswordSources passwords;
+};
+
+// What a command works on. Members are destroyed in reverse order: the interrupt cleanup is
+// unregistered first, then the lock released, then the repository and its backend closed.
+struct Session {
+  std::string location;  // for messages: the absolute path
+  std::unique_ptr<storage::Backend> backend;
+  // Creates the location itself (the directory) for `init`.
+  std::function<Status()> create_location;
+  std::unique_ptr<repo::Repository> repository;
+  std::unique_ptr<repo::RepositoryLock> lock;
+  std::unique_ptr<InterruptCleanup> release_lock_on_interrupt;
+};
+
+// Step 1 alone: kInvalidArgument for an empty location, kUnsupported for a scheme lifeboat
+// cannot reach yet. Both are usage errors.
+Status ValidateRepositoryLocation(std::string_view location);
+
+// Runs the steps `request.access` needs. On failure, *failed_stage says which stage the error
+// belongs to.
+Result<std::unique_ptr<Session>> OpenSession(const SessionRequest& request, Stage* failed_stage);
+
+}  // namespace lifeboat::cli
