@@ -266,7 +266,9 @@ class Walker {
         Directory(path, std::move(node), dir, slot, old);
         return;
       case NodeType::kSocket:
-        Warn(path + ": sockets cannot be restored; recorded as an entry only");
+        // A socket belongs to a running program and means nothing without it: it is recorded
+        // so listings are complete, and a restore leaves it out.
+        LogVerbose(path + ": socket recorded, it will not be restored");
         [[fallthrough]];
       default:
         summary_.other_entries++;

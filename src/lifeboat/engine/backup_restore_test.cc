@@ -3,8 +3,10 @@
 // every piece of metadata; dedup, change detection, damage and escape attempts are checked.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -178,6 +180,18 @@ TEST_F(BackupRestoreTest, RoundTripPreservesEveryEntryKind) {
   WriteFile(s + "/hard-a", AsBytes("shared inode"));
   ASSERT_EQ(link((s + "/hard-a").c_str(), (s + "/dir/hard-b").c_str()), 0);
   ASSERT_EQ(mkfifo((s + "/fifo").c_str(), 0640), 0);
+  {
+    // A socket is recorded, not counted as an error, and left out of the restore.
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string socket_path = s + "/socket";
+    ASSERT_LT(socket_path.size(), sizeof(address.sun_path));
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    close(fd);
+  }
   if (geteuid() == 0) {
     ASSERT_EQ(mknod((s + "/null-device").c_str(), S_IFCHR | 0600, makedev(1, 3)), 0);
   }
@@ -206,6 +220,9 @@ TEST_F(BackupRestoreTest, RoundTripPreservesEveryEntryKind) {
   options.verify = true;
   RestoreResult restored = Restore(backup.snapshot, target, options);
   EXPECT_TRUE(restored.errors.empty()) << restored.errors.front();
+  ASSERT_TRUE(fs::is_socket(s + "/socket"));
+  EXPECT_FALSE(fs::exists(target + s + "/socket"));
+  fs::remove(s + "/socket");
   ExpectSameTree(s, target + s);
   struct stat sparse;
   ASSERT_EQ(stat((target + s + "/sparse").c_str(), &sparse), 0);

@@ -173,6 +173,10 @@ class RestoreRun {
           CreateFile(entry);
           break;
         }
+        case NodeType::kSocket:
+          // Sockets are recreated by the programs that listen on them, never by a restore.
+          entry.keep = false;
+          break;
         default:
           CreateOther(entry);
           break;
