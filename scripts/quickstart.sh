@@ -148,4 +148,4 @@ echo "  check --read-data  no errors"
 if [[ "${LIFEBOAT_QUICKSTART_KEEP:-0}" == "1" ]]; then
   echo "  kept in            ${WORK}"
 fi
-echo "Next: lifeboat --help, and README.md for S3 repositories, retention and PostgreSQL."
+echo "Next: lifeboat --help, and README.md for every command, exit code and variable."
