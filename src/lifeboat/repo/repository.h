@@ -100,7 +100,9 @@ class Repository {
 
   // --- blobs ---
   // Stores a blob unless the repository already has it. Returns true when it was added. The
-  // blob is durable only after Flush().
+  // blob is durable only after Flush(). Packs are written by upload threads; once one upload
+  // has failed, SaveBlob and Flush keep returning that error: a backup stops at the first
+  // storage failure, and a new Repository must be opened to try again.
   Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
   Result<Bytes> LoadBlob(const Id& id);
   Result<Tree> LoadTree(const Id& id);
