@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -14,14 +15,31 @@ struct CheckArgs {
   bool read_data = false;
 };
 
+// Phase messages ("checking packs") are printed as lines; the per-pack counter ("reading
+// packs: 3 of 40") is a live progress line on a terminal and is not printed otherwise.
+void ShowCheckProgress(std::string_view message, bool show_info) {
+  if (!show_info) return;
+  constexpr std::string_view kCounter = "reading packs: ";
+  if (message.substr(0, kCounter.size()) != kCounter) {
+    PrintInfo(message);
+    return;
+  }
+  if (!StderrIsTerminal()) return;
+  const size_t of = message.find(" of ");
+  const bool last = of != std::string_view::npos &&
+                    message.substr(kCounter.size(), of - kCounter.size()) == message.substr(of + 4);
+  std::fprintf(stderr, "\r%.*s%s", static_cast<int>(message.size()), message.data(),
+               last ? "\n" : "");
+  std::fflush(stderr);
+}
+
 Result<ExitCode> Run(CommandContext& context, const CheckArgs& args) {
   const bool show_info = context.globals.ShowInfo();
-  LIFEBOAT_ASSIGN_OR_RETURN(ops::CheckReport report,
-                            ops::CheckRepository(*context.session.repository,
-                                                 ops::CheckOptions{.read_data = args.read_data},
-                                                 [show_info](std::string_view message) {
-                                                   if (show_info) PrintInfo(message);
-                                                 }));
+  LIFEBOAT_ASSIGN_OR_RETURN(
+      ops::CheckReport report,
+      ops::CheckRepository(
+          *context.session.repository, ops::CheckOptions{.read_data = args.read_data},
+          [&](std::string_view message) { ShowCheckProgress(message, show_info); }));
   for (const std::string& warning : report.warnings) PrintWarning(warning);
   for (const std::string& error : report.errors) PrintItemError(error);
   if (context.globals.json) {
