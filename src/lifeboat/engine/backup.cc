@@ -185,7 +185,7 @@ Result<uint64_t> ChunkStream(BackupRun& run, int fd, const std::shared_ptr<FileS
   const repo::Chunker& chunker = run.repository().chunker();
   const size_t max_chunk = chunker.params().max_size;
   Bytes buffer;
-  buffer.reserve(max_chunk + kReadBlock);
+  buffer.reserve(max_chunk + max_chunk / 2 + kReadBlock);
   size_t start = 0;
   uint64_t total = 0;
   bool eof = false;
@@ -205,7 +205,9 @@ Result<uint64_t> ChunkStream(BackupRun& run, int fd, const std::shared_ptr<FileS
   while (!eof || start < buffer.size()) {
     if (run.failed()) return run.fatal();
     if (!eof && buffer.size() - start < max_chunk) {
-      if (start > 0) {
+      // Drop consumed bytes only once they reach half a maximum chunk: compacting on every
+      // refill moved up to 8 MiB per 1 MiB read.
+      if (start >= max_chunk / 2) {
         buffer.erase(buffer.begin(), buffer.begin() + start);
         start = 0;
       }

@@ -88,12 +88,12 @@ class RestoreRun {
     return Status::Ok();
   }
 
-  Result<RestoreResult> Run() {
+  Result<RestoreResult> Run(const Id& root_tree) {
     std::error_code ec;
     std::filesystem::create_directories(options_.target, ec);
     if (ec) return IoError("creating target " + options_.target + ": " + ec.message());
     bool any = false;
-    LIFEBOAT_RETURN_IF_ERROR(Plan(snapshot_tree_, "/", StripSlash(options_.target), false, &any));
+    LIFEBOAT_RETURN_IF_ERROR(Plan(root_tree, "/", StripSlash(options_.target), false, &any));
     if (!includes_.empty() && !any) {
       return NotFoundError("no entry of the snapshot matches the --include patterns");
     }
@@ -105,8 +105,6 @@ class RestoreRun {
     result_.errors = std::move(errors_);
     return result_;
   }
-
-  void set_snapshot_tree(const Id& tree) { snapshot_tree_ = tree; }
 
  private:
   static std::string StripSlash(std::string path) {
@@ -241,7 +239,7 @@ class RestoreRun {
       }
       if (entry.failed) continue;
       entry.remaining_chunks.store(static_cast<int64_t>(uses.size()));
-      if (uses.empty()) FileDone(entry);
+      if (uses.empty()) FileDone();
       for (auto& [pack, use] : uses) by_pack[pack].push_back(use);
     }
     std::vector<std::pair<Id, std::vector<BlobUse>>> packs(by_pack.begin(), by_pack.end());
@@ -263,9 +261,8 @@ class RestoreRun {
     for (auto& thread : pool) thread.join();
   }
 
-  void FileDone(Entry& entry) {
+  void FileDone() {
     if (progress_) progress_->files_done++;
-    (void)entry;
   }
 
   void RestorePack(const Id& pack, std::vector<BlobUse>& uses) {
@@ -353,7 +350,7 @@ class RestoreRun {
       return;
     }
     if (progress_) progress_->bytes_done += plain->size();
-    if (entry.remaining_chunks.fetch_sub(1) == 1) FileDone(entry);
+    if (entry.remaining_chunks.fetch_sub(1) == 1) FileDone();
   }
 
   void LinkHardLinks() {
@@ -438,7 +435,6 @@ class RestoreRun {
   const PathPatternSet& includes_;
   const PathPatternSet& excludes_;
   RestoreProgress* progress_;
-  Id snapshot_tree_;
   std::vector<std::unique_ptr<Entry>> entries_;
   std::mutex errors_mutex_;
   std::vector<std::string> errors_;
@@ -453,8 +449,7 @@ Result<RestoreResult> RestoreSnapshot(repo::Repository& repository, const repo::
   LIFEBOAT_ASSIGN_OR_RETURN(PathPatternSet includes, PathPatternSet::Parse(options.includes));
   LIFEBOAT_ASSIGN_OR_RETURN(PathPatternSet excludes, PathPatternSet::Parse(options.excludes));
   RestoreRun run(repository, options, includes, excludes, progress);
-  run.set_snapshot_tree(snapshot.tree);
-  return run.Run();
+  return run.Run(snapshot.tree);
 }
 
 }  // namespace lifeboat::engine

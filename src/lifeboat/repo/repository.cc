@@ -54,7 +54,7 @@ Result<RepositoryConfig> DecodeConfig(ByteView data) {
         c.max_size > 8 * 1024 * 1024 || (c.average_size & (c.average_size - 1)) != 0) {
       return CorruptionError("config has invalid chunker parameters");
     }
-    config.compression_level = json.value("compression_level", 3);
+    config.compression_level = json.value("compression_level", kDefaultCompressionLevel);
     return config;
   } catch (const nlohmann::json::exception& e) {
     return CorruptionError(std::string("config is malformed: ") + e.what());

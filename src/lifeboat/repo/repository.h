@@ -38,20 +38,21 @@
 namespace lifeboat::repo {
 
 inline constexpr int kRepositoryVersion = 1;
+// zstd level 1: on the benchmark corpus it stores within 0.3% of level 3's size for a fifth
+// less backup CPU time (docs/BENCHMARKS.md).
+inline constexpr int kDefaultCompressionLevel = 1;
 
 struct RepositoryConfig {
   int version = kRepositoryVersion;
   Id id;
   ChunkerParams chunker;
-  int compression_level = 3;
+  int compression_level = kDefaultCompressionLevel;
 };
 
 struct InitOptions {
   crypto::KdfParams kdf;
   ChunkerParams chunker;
-  // zstd level 1: on the benchmark corpus it stores within 0.3% of level 3's size for a
-  // fifth less backup CPU time (docs/BENCHMARKS.md).
-  int compression_level = 1;
+  int compression_level = kDefaultCompressionLevel;
   std::string hostname;
   std::string username;
 };
