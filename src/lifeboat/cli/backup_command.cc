@@ -4,7 +4,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "lifeboat/cli/child_process.h"
+#include "lifeboat/util/child_process.h"
 #include "lifeboat/cli/command.h"
 #include "lifeboat/cli/identity.h"
 #include "lifeboat/cli/output.h"

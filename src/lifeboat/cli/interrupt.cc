@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <map>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -15,16 +14,11 @@ namespace lifeboat::cli {
 
 namespace {
 
-std::mutex g_cleanup_mutex;
-std::map<int, std::function<void()>> g_cleanups;
-int g_next_id = 0;
-
 void WatchSignals(sigset_t signals) {
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) != 0) {
   }
-  std::lock_guard lock(g_cleanup_mutex);
-  for (auto it = g_cleanups.rbegin(); it != g_cleanups.rend(); ++it) it->second();
+  RunInterruptCleanupsForExit();
   std::fflush(stdout);
   PrintInfo(signal_number == SIGINT ? "lifeboat: interrupted" : "lifeboat: terminated");
   // _exit: static destructors could run while other threads still use what they destroy.
@@ -43,17 +37,6 @@ void InstallInterruptHandler() {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::thread(WatchSignals, signals).detach();
   });
-}
-
-InterruptCleanup::InterruptCleanup(std::function<void()> cleanup) {
-  std::lock_guard lock(g_cleanup_mutex);
-  id_ = g_next_id++;
-  g_cleanups.emplace(id_, std::move(cleanup));
-}
-
-InterruptCleanup::~InterruptCleanup() {
-  std::lock_guard lock(g_cleanup_mutex);
-  g_cleanups.erase(id_);
 }
 
 }  // namespace lifeboat::cli

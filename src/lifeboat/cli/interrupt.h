@@ -6,24 +6,13 @@
 // then index, then snapshot) makes stopping at any point safe.
 #pragma once
 
-#include <functional>
+#include "lifeboat/util/interrupt_cleanup.h"
 
 namespace lifeboat::cli {
 
 // Call first thing in main(), before any thread exists. Later calls do nothing.
 void InstallInterruptHandler();
 
-// Registers a cleanup for the lifetime of this object. The destructor waits for a cleanup
-// that is running, so the resources it touches stay valid until it is done.
-class InterruptCleanup {
- public:
-  explicit InterruptCleanup(std::function<void()> cleanup);
-  ~InterruptCleanup();
-  InterruptCleanup(const InterruptCleanup&) = delete;
-  InterruptCleanup& operator=(const InterruptCleanup&) = delete;
-
- private:
-  int id_;
-};
+using lifeboat::InterruptCleanup;
 
 }  // namespace lifeboat::cli

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "lifeboat/cli/child_process.h"
+#include "lifeboat/util/child_process.h"
 #include "lifeboat/cli/interrupt.h"
 
 namespace lifeboat::cli {

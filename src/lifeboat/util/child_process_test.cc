@@ -1,9 +1,9 @@
-#include "lifeboat/cli/child_process.h"
+#include "lifeboat/util/child_process.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-namespace lifeboat::cli {
+namespace lifeboat {
 namespace {
 
 TEST(ChildProcess, CapturesStdout) {
@@ -34,5 +34,20 @@ TEST(ChildProcess, DestroyingAnUnfinishedChildStopsIt) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+TEST(ChildProcess, PassesExtraEnvironmentReplacingInheritedValues) {
+  setenv("LIFEBOAT_CHILD_TEST_A", "inherited", 1);
+  Result<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(
+      {"sh", "-c", "printf '%s,%s' \"$LIFEBOAT_CHILD_TEST_A\" \"$LIFEBOAT_CHILD_TEST_B\""},
+      {.environment = {"LIFEBOAT_CHILD_TEST_A=set", "LIFEBOAT_CHILD_TEST_B=new"}});
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<ChildProcess> child = std::move(started).value();
+  char buffer[64];
+  const ssize_t n = read(child->stdout_fd(), buffer, sizeof(buffer));
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buffer, static_cast<size_t>(n)), "set,new");
+  EXPECT_TRUE(child->Wait().ok());
+  unsetenv("LIFEBOAT_CHILD_TEST_A");
+}
+
 }  // namespace
-}  // namespace lifeboat::cli
+}  // namespace lifeboat

@@ -1,4 +1,4 @@
-#include "lifeboat/cli/child_process.h"
+#include "lifeboat/util/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -7,10 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 extern char** environ;
 
-namespace lifeboat::cli {
+namespace lifeboat {
 
 namespace {
 
@@ -32,7 +33,8 @@ struct SpawnResources {
 
 }  // namespace
 
-Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std::string>& argv) {
+Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std::string>& argv,
+                                                          const ChildOptions& options) {
   if (argv.empty() || argv.front().empty()) return InvalidArgumentError("no command given");
   const std::string& name = argv.front();
   SpawnResources resources;
@@ -42,7 +44,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
     return InternalError("posix_spawn_file_actions_init failed");
   }
   resources.actions_ready = true;
-  posix_spawn_file_actions_adddup2(&resources.actions, resources.pipe_fds[1], STDOUT_FILENO);
+  if (options.capture_stdout) {
+    posix_spawn_file_actions_adddup2(&resources.actions, resources.pipe_fds[1], STDOUT_FILENO);
+  }
   if (posix_spawnattr_init(&resources.attributes) != 0) {
     return InternalError("posix_spawnattr_init failed");
   }
@@ -63,14 +67,35 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  // The environment: ours, minus the names options.environment sets, plus those.
+  std::vector<char*> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const char* equals = std::strchr(*entry, '=');
+    const size_t name_length = equals ? static_cast<size_t>(equals - *entry) : std::strlen(*entry);
+    bool replaced = false;
+    for (const std::string& set : options.environment) {
+      if (set.size() > name_length && set[name_length] == '=' &&
+          set.compare(0, name_length, *entry, name_length) == 0) {
+        replaced = true;
+      }
+    }
+    if (!replaced) environment.push_back(*entry);
+  }
+  for (const std::string& set : options.environment) {
+    environment.push_back(const_cast<char*>(set.c_str()));
+  }
+  environment.push_back(nullptr);
   pid_t pid = 0;
   const int error = posix_spawnp(&pid, name.c_str(), &resources.actions, &resources.attributes,
-                                 args.data(), environ);
+                                 args.data(), environment.data());
   if (error != 0) return ErrnoError(error, "cannot run `" + name + "`");
   close(resources.pipe_fds[1]);
   resources.pipe_fds[1] = -1;
-  const int read_fd = resources.pipe_fds[0];
-  resources.pipe_fds[0] = -1;
+  int read_fd = -1;
+  if (options.capture_stdout) {
+    read_fd = resources.pipe_fds[0];
+    resources.pipe_fds[0] = -1;
+  }
   return std::unique_ptr<ChildProcess>(new ChildProcess(name, pid, read_fd));
 }
 
@@ -134,4 +159,4 @@ Result<std::string> RunAndCapture(const std::vector<std::string>& argv) {
   return output;
 }
 
-}  // namespace lifeboat::cli
+}  // namespace lifeboat

@@ -1,8 +1,9 @@
 // Running another program whose standard output we read: `backup --stdin-from-command` streams
-// it into a snapshot, `--password-command` reads a password from it. The child inherits stdin
-// and stderr, so its own messages reach the user; the signals this process blocks (SIGINT and
-// SIGTERM, see interrupt.h) are unblocked in the child, and if lifeboat is interrupted while
-// the child runs, the child gets SIGTERM. A ChildProcess is used from one thread.
+// it into a snapshot, `--password-command` reads a password from it, `pg backup` reads pg_dump.
+// The child inherits stdin and stderr, so its own messages reach the user; the signals this
+// process blocks (SIGINT and SIGTERM, see cli/interrupt.h) are unblocked in the child, and if
+// lifeboat is interrupted while the child runs, the child gets SIGTERM. A ChildProcess is used
+// from one thread.
 #pragma once
 
 #include <sys/types.h>
@@ -11,16 +12,25 @@
 #include <string>
 #include <vector>
 
-#include "lifeboat/cli/interrupt.h"
+#include "lifeboat/util/interrupt_cleanup.h"
 #include "lifeboat/util/result.h"
 
-namespace lifeboat::cli {
+namespace lifeboat {
+
+struct ChildOptions {
+  // Added to (or replacing in) the inherited environment, as NAME=VALUE: how secrets such as
+  // PGPASSWORD reach a child without showing in its command line.
+  std::vector<std::string> environment = {};
+  // false: the child writes to our stdout instead of a pipe; stdout_fd() is then -1.
+  bool capture_stdout = true;
+};
 
 class ChildProcess {
  public:
   // Starts argv[0], searched in PATH like a shell does, with stdout connected to a pipe.
   // kNotFound / kPermissionDenied when the program cannot be run.
-  static Result<std::unique_ptr<ChildProcess>> Start(const std::vector<std::string>& argv);
+  static Result<std::unique_ptr<ChildProcess>> Start(const std::vector<std::string>& argv,
+                                                     const ChildOptions& options = {});
 
   // If the child was not waited for, closes the pipe, sends SIGTERM and reaps it, so that an
   // aborted backup leaves no process behind.
@@ -51,4 +61,4 @@ class ChildProcess {
 // it exits non-zero.
 Result<std::string> RunAndCapture(const std::vector<std::string>& argv);
 
-}  // namespace lifeboat::cli
+}  // namespace lifeboat
