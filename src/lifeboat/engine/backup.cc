@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "lifeboat/engine/backup_run.h"
 #include "lifeboat/engine/fs_metadata.h"
 #include "lifeboat/engine/path_pattern.h"
 #include "lifeboat/util/bounded_queue.h"
@@ -22,217 +23,28 @@
 namespace lifeboat::engine {
 
 namespace {
+using internal::BackupRun;
+using internal::DirState;
+using internal::FileState;
+using internal::MakeRoot;
+using internal::StreamChunker;
 using repo::ContentChunk;
 using repo::Node;
 using repo::NodeType;
 using repo::Tree;
-
-constexpr size_t kReadBlock = 1 << 20;
-// Chunks read but not yet stored; bounds memory while keeping every worker busy.
-constexpr size_t kQueuedChunkBytes = 8 << 20;
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (dir == "/") return "/" + name;
   return dir + "/" + name;
 }
 
-// A directory whose entries are still being stored. Entries are placed in `slots` in name
-// order; `pending` counts unfinished entries plus one for the walk itself.
-struct DirState {
-  Node node;
-  std::shared_ptr<DirState> parent;
-  size_t slot = 0;
-  std::vector<std::optional<Node>> slots;
-  std::atomic<int64_t> pending{1};
-};
-
-// A file whose chunks are being stored; `remaining` counts chunks plus one for the reader.
-struct FileState {
-  Node node;
-  std::shared_ptr<DirState> parent;
-  size_t slot = 0;
-  std::vector<ContentChunk> chunks;
-  std::mutex chunks_mutex;
-  std::atomic<int64_t> remaining{1};
-  std::atomic<bool> dropped{false};  // unreadable: left out of the snapshot
-};
-
-struct ChunkTask {
-  std::shared_ptr<FileState> file;
-  size_t index = 0;
-  Bytes data;
-};
-
-class Walker;
-
-// Everything one backup run shares between the walking thread and the workers.
-class BackupRun {
- public:
-  BackupRun(repo::Repository& repository, int threads, BackupProgress* progress)
-      : repository_(repository), progress_(progress), queue_(kQueuedChunkBytes) {
-    const int workers = threads > 0 ? threads : std::max(2u, std::thread::hardware_concurrency());
-    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
-  }
-  ~BackupRun() { Stop(); }
-
-  void Stop() {
-    queue_.Close();
-    for (auto& worker : workers_) {
-      if (worker.joinable()) worker.join();
-    }
-  }
-
-  repo::Repository& repository() { return repository_; }
-  BackupProgress* progress() { return progress_; }
-
-  bool failed() {
-    std::lock_guard lock(error_mutex_);
-    return !fatal_.ok();
-  }
-  Status fatal() {
-    std::lock_guard lock(error_mutex_);
-    return fatal_;
-  }
-  void Fail(const Status& status) {
-    std::lock_guard lock(error_mutex_);
-    if (fatal_.ok()) fatal_ = status;
-  }
-
-  void Submit(ChunkTask task) {
-    const size_t cost = task.data.size();
-    if (!queue_.Push(std::move(task), cost)) Fail(CancelledError("backup stopped"));
-  }
-
-  // Called when an entry of `dir` is final. Writes the directory's tree when it was the last.
-  void CompleteEntry(const std::shared_ptr<DirState>& dir, size_t slot, std::optional<Node> node) {
-    dir->slots[slot] = std::move(node);
-    Release(dir);
-  }
-
-  void Release(std::shared_ptr<DirState> dir) {
-    while (dir && dir->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      Tree tree;
-      tree.nodes.reserve(dir->slots.size());
-      for (auto& slot : dir->slots) {
-        if (slot) tree.nodes.push_back(std::move(*slot));
-      }
-      dir->slots.clear();
-      Result<Id> id = repository_.SaveTree(tree);
-      if (!id.ok()) {
-        Fail(id.status().WithContext("saving tree of " + dir->node.name));
-        return;
-      }
-      dir->node.subtree = *id;
-      std::shared_ptr<DirState> parent = dir->parent;
-      if (!parent) {
-        std::lock_guard lock(error_mutex_);
-        root_tree_ = *id;
-        return;
-      }
-      parent->slots[dir->slot] = std::move(dir->node);
-      dir = std::move(parent);
-    }
-  }
-
-  // Called once, by whichever thread drops the file's last reference count.
-  void FileDone(const std::shared_ptr<FileState>& file) {
-    if (file->dropped.load(std::memory_order_acquire)) return;
-    {
-      std::lock_guard lock(file->chunks_mutex);
-      file->node.content = std::move(file->chunks);
-    }
-    if (progress_) progress_->files_done++;
-    CompleteEntry(file->parent, file->slot, std::move(file->node));
-  }
-
-  std::optional<Id> root_tree() {
-    std::lock_guard lock(error_mutex_);
-    return root_tree_;
-  }
-
- private:
-  void WorkerLoop() {
-    while (auto task = queue_.Pop()) {
-      if (failed()) continue;
-      const Id id = repository_.HashBlob(task->data);
-      Result<bool> saved = repository_.SaveBlob(repo::BlobType::kData, id, task->data);
-      if (!saved.ok()) {
-        Fail(saved.status());
-        continue;
-      }
-      if (progress_) progress_->bytes_done += task->data.size();
-      std::shared_ptr<FileState> file = std::move(task->file);
-      {
-        std::lock_guard lock(file->chunks_mutex);
-        file->chunks[task->index] = ContentChunk{id, static_cast<uint32_t>(task->data.size())};
-      }
-      if (file->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) FileDone(file);
-    }
-  }
-
-  repo::Repository& repository_;
-  BackupProgress* progress_;
-  BoundedQueue<ChunkTask> queue_;
-  std::vector<std::thread> workers_;
-  std::mutex error_mutex_;
-  Status fatal_;
-  std::optional<Id> root_tree_;
-};
-
-// Reads fd to its end, cutting chunks and submitting them. Returns bytes read.
+// Reads fd to its end into `file`, cutting chunks with the repository's chunker.
 Result<uint64_t> ChunkStream(BackupRun& run, int fd, const std::shared_ptr<FileState>& file,
                              const std::string& what) {
-  const repo::Chunker& chunker = run.repository().chunker();
-  const size_t max_chunk = chunker.params().max_size;
-  Bytes buffer;
-  buffer.reserve(max_chunk + max_chunk / 2 + kReadBlock);
-  size_t start = 0;
-  uint64_t total = 0;
-  bool eof = false;
-  auto emit = [&](size_t length) {
-    ChunkTask task;
-    task.file = file;
-    {
-      std::lock_guard lock(file->chunks_mutex);
-      task.index = file->chunks.size();
-      file->chunks.emplace_back();
-    }
-    task.data.assign(buffer.begin() + start, buffer.begin() + start + length);
-    file->remaining.fetch_add(1, std::memory_order_relaxed);
-    start += length;
-    run.Submit(std::move(task));
-  };
-  while (!eof || start < buffer.size()) {
-    if (run.failed()) return run.fatal();
-    if (!eof && buffer.size() - start < max_chunk) {
-      // Drop consumed bytes only once they reach half a maximum chunk: compacting on every
-      // refill moved up to 8 MiB per 1 MiB read.
-      if (start >= max_chunk / 2) {
-        buffer.erase(buffer.begin(), buffer.begin() + start);
-        start = 0;
-      }
-      const size_t old_size = buffer.size();
-      buffer.resize(old_size + kReadBlock);
-      ssize_t n;
-      do {
-        n = read(fd, buffer.data() + old_size, kReadBlock);
-      } while (n < 0 && errno == EINTR);
-      if (n < 0) {
-        const int error = errno;
-        buffer.resize(old_size);
-        return ErrnoError(error, "reading " + what);
-      }
-      buffer.resize(old_size + static_cast<size_t>(n));
-      total += static_cast<uint64_t>(n);
-      if (n == 0) eof = true;
-      continue;
-    }
-    ByteView rest(buffer.data() + start, buffer.size() - start);
-    size_t cut = chunker.FindBoundary(rest);
-    if (cut == rest.size() && !eof && rest.size() < max_chunk) continue;
-    emit(cut);
-  }
-  return total;
+  StreamChunker chunker(run, run.repository().chunker(), file);
+  LIFEBOAT_RETURN_IF_ERROR(chunker.AppendFrom(fd, what));
+  LIFEBOAT_RETURN_IF_ERROR(chunker.Finish());
+  return chunker.total();
 }
 
 class Walker {
@@ -501,14 +313,6 @@ void WalkTrie(Walker& walker, BackupRun& run, const PathTrie& trie, const std::s
   }
 }
 
-std::shared_ptr<DirState> MakeRoot(size_t children) {
-  auto root = std::make_shared<DirState>();
-  root->node.type = NodeType::kDirectory;
-  root->slots.resize(children);
-  root->pending.store(static_cast<int64_t>(children) + 1);
-  return root;
-}
-
 // Finishes a run: waits for the workers, writes packs and index, then the snapshot.
 Result<BackupResult> Commit(BackupRun& run, repo::Repository& repository, repo::Snapshot snapshot,
                             std::vector<std::string> warnings) {
@@ -516,15 +320,7 @@ Result<BackupResult> Commit(BackupRun& run, repo::Repository& repository, repo::
   if (run.failed()) return run.fatal();
   std::optional<Id> root = run.root_tree();
   if (!root) return InternalError("backup finished without a root tree");
-  LIFEBOAT_RETURN_IF_ERROR(repository.Flush());
-  const repo::SessionStats stats = repository.session_stats();
-  snapshot.tree = *root;
-  snapshot.summary.blobs_added = stats.blobs_added;
-  snapshot.summary.bytes_added = stats.bytes_added;
-  snapshot.summary.bytes_added_stored = stats.bytes_added_stored;
-  snapshot.summary.end_ns = repository.clock().NowNanos();
-  LIFEBOAT_ASSIGN_OR_RETURN(Id id, repository.SaveSnapshot(snapshot));
-  return BackupResult{id, std::move(snapshot), std::move(warnings)};
+  return internal::CommitSnapshot(repository, std::move(snapshot), *root, std::move(warnings));
 }
 
 std::optional<repo::Snapshot> FindParent(repo::Repository& repository, const BackupOptions& options,

@@ -87,6 +87,11 @@ class Repository {
   const Clock& clock() const { return clock_; }
   const RepositoryConfig& config() const { return config_; }
   const Chunker& chunker() const { return *chunker_; }
+  // A chunker with other sizes but this repository's secret gear table, for sources whose data
+  // deduplicates better at another granularity (database streams).
+  std::unique_ptr<Chunker> MakeChunker(const ChunkerParams& params) const {
+    return std::make_unique<Chunker>(master_.chunker_key, params);
+  }
   const crypto::Aead& aead() const { return *aead_; }
   Id HashBlob(ByteView plaintext) const { return id_hash_->Hash(plaintext); }
   const crypto::KeyedHash& id_hash() const { return *id_hash_; }
