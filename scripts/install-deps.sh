@@ -13,7 +13,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev acl attr
   # real PostgreSQL for the sources/postgres tests and drills
-  postgresql postgresql-contrib
+  postgresql postgresql-contrib postgresql-client libpq-dev
 )
 
 missing=()

@@ -75,6 +75,7 @@ int Dispatch(int argc, const char* const* argv) {
   AddStatsCommand(app, table);
   AddUnlockCommand(app, table);
   AddVersionCommand(app, table);
+  AddPgCommand(app, table);
   // Set after the subcommands exist: they would inherit it, and it is about the whole tool.
   app.footer(kFooter);
 

@@ -4,11 +4,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "lifeboat/util/child_process.h"
 #include "lifeboat/cli/command.h"
 #include "lifeboat/cli/identity.h"
 #include "lifeboat/cli/output.h"
 #include "lifeboat/engine/backup.h"
+#include "lifeboat/util/child_process.h"
 
 namespace lifeboat::cli {
 

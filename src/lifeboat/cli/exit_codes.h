@@ -8,6 +8,8 @@
 //         leaving entries unrestored)
 //     2   usage error: bad command line, no password source, unsupported repository location
 //     3   partial backup: the snapshot was saved, but some entries could not be read
+//     4   verification failed: a database differs from its backup's manifest (pg verify,
+//         pg restore)
 //    10   there is no repository at the given location
 //    11   the repository is locked by another process
 //    12   wrong password: no key of the repository opens with it
@@ -28,6 +30,7 @@ enum class ExitCode : int {
   kFatal = 1,
   kUsage = 2,
   kPartialBackup = 3,
+  kVerifyFailed = 4,
   kRepositoryNotFound = 10,
   kLockHeld = 11,
   kWrongPassword = 12,

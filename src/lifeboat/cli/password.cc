@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "lifeboat/util/child_process.h"
 #include "lifeboat/cli/interrupt.h"
+#include "lifeboat/util/child_process.h"
 
 namespace lifeboat::cli {
 

@@ -38,6 +38,9 @@ json ToJson(const Snapshot& snapshot) {
            {"tree", snapshot.tree.Hex()},
            {"summary", SummaryJson(snapshot.summary)}};
   if (snapshot.parent) out["parent"] = snapshot.parent->Hex();
+  if (snapshot.manifest) {
+    out["manifest"] = json::parse(*snapshot.manifest, nullptr, false);
+  }
   return out;
 }
 
@@ -72,6 +75,10 @@ Result<Snapshot> DecodeSnapshot(ByteView data) {
       auto parent = Id::FromHex(in["parent"].get<std::string>());
       if (!parent) return CorruptionError("snapshot has an invalid parent id");
       s.parent = *parent;
+    }
+    if (in.contains("manifest")) {
+      if (!in["manifest"].is_object()) return CorruptionError("snapshot has an invalid manifest");
+      s.manifest = Dump(in["manifest"]);
     }
     if (in.contains("summary")) {
       const json& j = in["summary"];

@@ -43,6 +43,9 @@ struct Snapshot {
   Id tree;
   std::optional<Id> parent;
   SnapshotSummary summary;
+  // What a source records about itself (a database's manifest), as a JSON object's text;
+  // stored as an object under "manifest". Unset for file backups.
+  std::optional<std::string> manifest;
 };
 
 Bytes EncodeSnapshot(const Snapshot& snapshot);
