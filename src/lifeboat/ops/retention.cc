@@ -262,9 +262,12 @@ bool RetentionPolicy::OnlyTags() const {
 }
 
 std::string RetentionPolicy::Describe() const {
+  std::vector<std::string> parts;
+  if (last == kUnlimited) parts.push_back("all snapshots");
+  if (last == 1) parts.push_back("the last snapshot");
+  if (last > 1) parts.push_back("the last " + std::to_string(last) + " snapshots");
   std::vector<std::string> counts;
-  const std::array<std::pair<int, const char*>, 6> rules = {{{last, "last"},
-                                                             {hourly, "hourly"},
+  const std::array<std::pair<int, const char*>, 5> rules = {{{hourly, "hourly"},
                                                              {daily, "daily"},
                                                              {weekly, "weekly"},
                                                              {monthly, "monthly"},
@@ -273,7 +276,6 @@ std::string RetentionPolicy::Describe() const {
     if (count == kUnlimited) counts.push_back(std::string("all ") + name);
     if (count > 0) counts.push_back(std::to_string(count) + " " + name);
   }
-  std::vector<std::string> parts;
   if (!counts.empty()) parts.push_back(Join(counts, ", ") + " snapshots");
   const std::array<std::pair<const KeepDuration*, const char*>, 5> within_rules = {
       {{&within_hourly, "hourly"},
@@ -282,14 +284,16 @@ std::string RetentionPolicy::Describe() const {
        {&within_monthly, "monthly"},
        {&within_yearly, "yearly"}}};
   for (const auto& [duration, name] : within_rules) {
-    if (!duration->zero())
+    if (!duration->zero()) {
       parts.push_back(std::string(name) + " snapshots within " + duration->ToString());
+    }
   }
   for (const std::vector<std::string>& tags : keep_tags) {
     parts.push_back(tags.empty() ? "untagged snapshots" : "snapshots tagged " + JoinTags(tags));
   }
-  if (!within.zero())
+  if (!within.zero()) {
     parts.push_back("all snapshots within " + within.ToString() + " of the newest");
+  }
   if (parts.empty()) return "keep nothing";
   return "keep " + Join(parts, ", ");
 }

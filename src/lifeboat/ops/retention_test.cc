@@ -185,8 +185,12 @@ TEST(RetentionPolicy, DescribesItself) {
                              .within_daily = {.months = 1},
                              .keep_tags = {{"a", "b"}, {}}}
                  .Describe()),
-            "keep all last snapshots, daily snapshots within 1m, snapshots tagged a,b, untagged "
+            "keep all snapshots, daily snapshots within 1m, snapshots tagged a,b, untagged "
             "snapshots, all snapshots within 90d of the newest");
+  EXPECT_EQ((RetentionPolicy{.last = 1, .daily = kUnlimited}.Describe()),
+            "keep the last snapshot, all daily snapshots");
+  EXPECT_EQ((RetentionPolicy{.last = 2, .hourly = 24}.Describe()),
+            "keep the last 2 snapshots, 24 hourly snapshots");
 }
 
 // --- counted rules ---
