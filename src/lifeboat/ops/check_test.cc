@@ -8,6 +8,7 @@
 
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/ops/testing/test_repository.h"
+#include "lifeboat/storage/testing/faulty_backend.h"
 
 namespace lifeboat::ops {
 namespace {
@@ -192,6 +193,22 @@ TEST_F(CheckTest, UnindexedPackIsOnlyAWarning) {
               ElementsAre("pack " + id.Hex() +
                           " is not referenced by any index; an interrupted backup leaves these, "
                           "prune will remove them"));
+  EXPECT_EQ(report.packs, 4u);
+}
+
+TEST_F(CheckTest, SnapshotForgottenWhileCheckingIsNotDamage) {
+  storage::testing::FaultyBackend faulty(&repo_.backend());
+  // Every snapshot read finds the object gone, as when a concurrent forget removed them
+  // between check's listing and its reads.
+  faulty.AddFault({.method = storage::testing::BackendMethod::kGet,
+                   .count = 0,
+                   .kind = storage::ObjectKind::kSnapshot,
+                   .error = NotFoundError("snapshots/x does not exist")});
+  std::unique_ptr<repo::Repository> repository =
+      ValueOrDie(repo::Repository::Open(&faulty, testing::kTestPassword, repo_.clock()));
+  CheckReport report = ValueOrDie(CheckRepository(*repository, CheckOptions{}, nullptr));
+  EXPECT_TRUE(report.ok()) << ::testing::PrintToString(report.errors);
+  EXPECT_EQ(report.snapshots, 0u);
   EXPECT_EQ(report.packs, 4u);
 }
 
