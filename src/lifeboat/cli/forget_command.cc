@@ -1,3 +1,16 @@
+// `lifeboat forget`: removes snapshot objects, either those named by id or those a keep policy
+// (ops/retention.h) does not keep, group by group. The data they used stays until prune.
+//
+// A shared lock is enough. forget removes nothing but snapshot files, which are immutable and
+// referenced by nothing except as a backup's `parent` hint:
+//  - a concurrent backup reads its parent's snapshot file once, at the start, and from then on
+//    only trees and blobs, in packs and index files that forget never touches;
+//  - a concurrent restore, ls or dump has loaded its snapshot and reads trees and packs, which
+//    stay; check treats a snapshot that vanishes between listing and reading as gone, not damaged;
+//  - two forgets may remove the same snapshot: the second one's kNotFound means "done".
+// Deleting data is prune's work, and prune is to be two-phase (packs are marked unused and
+// deleted only in a later run, after a grace period), so it will not need forget to exclude
+// backups either. An exclusive lock here would only block backups, as restic's does.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
