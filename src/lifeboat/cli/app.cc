@@ -71,6 +71,7 @@ int Dispatch(int argc, const char* const* argv) {
   AddDumpCommand(app, table);
   AddDiffCommand(app, table);
   AddCheckCommand(app, table);
+  AddForgetCommand(app, table);
   AddKeyCommand(app, table);
   AddStatsCommand(app, table);
   AddUnlockCommand(app, table);

@@ -70,6 +70,7 @@ void AddRestoreCommand(CLI::App& app, CommandTable& table);
 void AddDumpCommand(CLI::App& app, CommandTable& table);
 void AddDiffCommand(CLI::App& app, CommandTable& table);
 void AddCheckCommand(CLI::App& app, CommandTable& table);
+void AddForgetCommand(CLI::App& app, CommandTable& table);
 void AddKeyCommand(CLI::App& app, CommandTable& table);
 void AddStatsCommand(CLI::App& app, CommandTable& table);
 void AddUnlockCommand(CLI::App& app, CommandTable& table);

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -198,7 +201,7 @@ class Checker {
     LIFEBOAT_RETURN_IF_ERROR(LoadSnapshots());
     // Pack data is read before the trees are walked so that the walk, which sees every use of
     // every blob, can attribute the damaged ones to their files without a second pass.
-    if (options_.read_data) ReadPacks();
+    if (options_.read_data || options_.read_data_subset) ReadPacks();
     Progress("checking trees");
     for (const auto& [id, snapshot] : snapshots_) {
       WalkTree(snapshot.tree, "/", "snapshot " + id.ShortHex());
@@ -317,6 +320,9 @@ class Checker {
     ParallelFor(names.size(), threads_,
                 [&](size_t i) { loaded[i].emplace(ReadSnapshotFile(repository_, names[i])); });
     for (size_t i = 0; i < names.size(); ++i) {
+      // forget removes snapshots under a shared lock, so one listed a moment ago may be gone:
+      // that is a snapshot less, not damage.
+      if (!loaded[i]->ok() && loaded[i]->status().code() == StatusCode::kNotFound) continue;
       if (!loaded[i]->ok()) {
         report_.errors.push_back("snapshot " + names[i].substr(0, 8) +
                                  " cannot be read: " + loaded[i]->status().message());
@@ -339,6 +345,8 @@ class Checker {
     for (const Id& pack : SortedPackIds()) {
       if (packs_.at(pack).stored) to_read.push_back(pack);
     }
+    if (!options_.read_data) to_read = SelectDataSubset(to_read, *options_.read_data_subset);
+    report_.packs_read = to_read.size();
     const std::string total = std::to_string(to_read.size());
     Progress("reading packs: 0 of " + total);
     std::atomic<size_t> done{0};
@@ -524,6 +532,72 @@ class Checker {
 };
 
 }  // namespace
+
+Result<DataSubset> ParseDataSubset(std::string_view text) {
+  const std::string quoted = "invalid --read-data-subset \"" + std::string(text) + "\": ";
+  const auto bad_form = [&] {
+    return InvalidArgumentError(quoted + "expected n/t (e.g. 2/7) or a percentage (e.g. 10%)");
+  };
+  const auto parse_count = [](std::string_view digits, uint64_t* value) {
+    if (digits.empty() || digits.size() > 9) return false;  // up to 999,999,999 parts
+    *value = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return false;
+      *value = *value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return true;
+  };
+  DataSubset subset;
+  if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
+    if (!parse_count(text.substr(0, slash), &subset.part) ||
+        !parse_count(text.substr(slash + 1), &subset.parts)) {
+      return bad_form();
+    }
+    if (subset.parts == 0) return InvalidArgumentError(quoted + "t must be at least 1");
+    if (subset.part < 1 || subset.part > subset.parts) {
+      return InvalidArgumentError(quoted + "n must be between 1 and t (" +
+                                  std::to_string(subset.parts) + ")");
+    }
+    return subset;
+  }
+  if (text.size() < 2 || text.back() != '%') return bad_form();
+  const std::string number(text.substr(0, text.size() - 1));
+  // Digits with at most one decimal point: strtod alone would also take "inf", "1e2", " 5".
+  if (number.find_first_not_of("0123456789.") != std::string::npos ||
+      std::count(number.begin(), number.end(), '.') > 1 || number == ".") {
+    return bad_form();
+  }
+  subset.percent = std::strtod(number.c_str(), nullptr);
+  if (!(subset.percent > 0 && subset.percent <= 100)) {
+    return InvalidArgumentError(quoted + "the percentage must be above 0 and at most 100");
+  }
+  return subset;
+}
+
+std::vector<Id> SelectDataSubset(const std::vector<Id>& packs, const DataSubset& subset) {
+  std::vector<Id> selected;
+  if (subset.parts > 0) {
+    for (const Id& pack : packs) {
+      uint64_t number = 0;
+      for (size_t i = 0; i < 8; ++i) number = (number << 8) | pack.bytes[i];
+      if (number % subset.parts == subset.part - 1) selected.push_back(pack);
+    }
+    return selected;
+  }
+  // The fraction is rounded up so that any share of a non-empty repository reads something.
+  const double wanted = std::ceil(static_cast<double>(packs.size()) * subset.percent / 100.0);
+  const size_t count = std::min(packs.size(), static_cast<size_t>(wanted));
+  // A Fisher-Yates shuffle on mt19937_64, whose output the standard fixes, so that a seed
+  // selects the same packs with every standard library (std::shuffle's algorithm is not fixed).
+  selected = packs;
+  std::mt19937_64 random(subset.seed);
+  for (size_t i = selected.size(); i > 1; --i) {
+    std::swap(selected[i - 1], selected[random() % i]);
+  }
+  selected.resize(count);
+  std::sort(selected.begin(), selected.end());
+  return selected;
+}
 
 Result<CheckReport> CheckRepository(repo::Repository& repository, const CheckOptions& options,
                                     const std::function<void(std::string_view)>& progress) {

@@ -3,8 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/ops/testing/test_repository.h"
+#include "lifeboat/storage/testing/faulty_backend.h"
 
 namespace lifeboat::ops {
 namespace {
@@ -190,6 +194,148 @@ TEST_F(CheckTest, UnindexedPackIsOnlyAWarning) {
                           " is not referenced by any index; an interrupted backup leaves these, "
                           "prune will remove them"));
   EXPECT_EQ(report.packs, 4u);
+}
+
+TEST_F(CheckTest, SnapshotForgottenWhileCheckingIsNotDamage) {
+  storage::testing::FaultyBackend faulty(&repo_.backend());
+  // Every snapshot read finds the object gone, as when a concurrent forget removed them
+  // between check's listing and its reads.
+  faulty.AddFault({.method = storage::testing::BackendMethod::kGet,
+                   .count = 0,
+                   .kind = storage::ObjectKind::kSnapshot,
+                   .error = NotFoundError("snapshots/x does not exist")});
+  std::unique_ptr<repo::Repository> repository =
+      ValueOrDie(repo::Repository::Open(&faulty, testing::kTestPassword, repo_.clock()));
+  CheckReport report = ValueOrDie(CheckRepository(*repository, CheckOptions{}, nullptr));
+  EXPECT_TRUE(report.ok()) << ::testing::PrintToString(report.errors);
+  EXPECT_EQ(report.snapshots, 0u);
+  EXPECT_EQ(report.packs, 4u);
+}
+
+// --- --read-data-subset ---
+
+CheckReport CheckSubset(testing::TestRepository& repo, const std::string& subset, uint64_t seed) {
+  DataSubset parsed = ValueOrDie(ParseDataSubset(subset));
+  parsed.seed = seed;
+  std::unique_ptr<repo::Repository> fresh = repo.OpenFresh();
+  return ValueOrDie(CheckRepository(*fresh, CheckOptions{.read_data_subset = parsed}, nullptr));
+}
+
+TEST_F(CheckTest, SubsetRunsOneToTReadEveryPackExactlyOnce) {
+  for (uint64_t parts : {1, 2, 3, 5}) {
+    SCOPED_TRACE(parts);
+    uint64_t packs_read = 0;
+    uint64_t bytes_read = 0;
+    for (uint64_t part = 1; part <= parts; ++part) {
+      CheckReport report =
+          CheckSubset(repo_, std::to_string(part) + "/" + std::to_string(parts), 0);
+      EXPECT_TRUE(report.ok()) << ::testing::PrintToString(report.errors);
+      EXPECT_EQ(report.packs, 4u);
+      packs_read += report.packs_read;
+      bytes_read += report.bytes_read;
+    }
+    EXPECT_EQ(packs_read, 4u);
+    EXPECT_EQ(bytes_read, StoredPackBytes());
+  }
+}
+
+TEST_F(CheckTest, OnlyTheSubsetHoldingADamagedPackReportsIt) {
+  const Id damaged = a_txt_.content[1].id;
+  const Id pack = repo_.PackOf(damaged);
+  repo_.FlipByteOfBlob(damaged);
+  // The part whose remainder the pack's first 8 bytes leave, computed here by hand.
+  uint64_t number = 0;
+  for (size_t i = 0; i < 8; ++i) number = number * 256 + pack.bytes[i];
+  const uint64_t damaged_part = number % 3 + 1;
+  for (uint64_t part = 1; part <= 3; ++part) {
+    CheckReport report = CheckSubset(repo_, std::to_string(part) + "/3", 0);
+    EXPECT_EQ(report.ok(), part != damaged_part) << part;
+  }
+  CheckReport everything = CheckSubset(repo_, "100%", 7);
+  EXPECT_EQ(everything.packs_read, 4u);
+  EXPECT_FALSE(everything.ok());
+}
+
+TEST(DataSubset, ParsesPartsAndPercentages) {
+  DataSubset part = ValueOrDie(ParseDataSubset("2/7"));
+  EXPECT_EQ(part.part, 2u);
+  EXPECT_EQ(part.parts, 7u);
+  DataSubset all = ValueOrDie(ParseDataSubset("1/1"));
+  EXPECT_EQ(all.part, 1u);
+  EXPECT_EQ(all.parts, 1u);
+  EXPECT_EQ(ValueOrDie(ParseDataSubset("10%")).percent, 10.0);
+  EXPECT_EQ(ValueOrDie(ParseDataSubset("2.5%")).percent, 2.5);
+  EXPECT_EQ(ValueOrDie(ParseDataSubset("100%")).percent, 100.0);
+  EXPECT_EQ(ValueOrDie(ParseDataSubset("10%")).parts, 0u);
+}
+
+TEST(DataSubset, RejectsBadArgumentsWithExactMessages) {
+  const std::string form = "expected n/t (e.g. 2/7) or a percentage (e.g. 10%)";
+  const std::pair<std::string, std::string> cases[] = {
+      {"", form},
+      {"5", form},
+      {"a/b", form},
+      {"1/", form},
+      {"/3", form},
+      {"-1/3", form},
+      {"1/1000000000", form},
+      {"%", form},
+      {"1e1%", form},
+      {"1.2.3%", form},
+      {"0/3", "n must be between 1 and t (3)"},
+      {"4/3", "n must be between 1 and t (3)"},
+      {"0/0", "t must be at least 1"},
+      {"0%", "the percentage must be above 0 and at most 100"},
+      {"0.0%", "the percentage must be above 0 and at most 100"},
+      {"100.5%", "the percentage must be above 0 and at most 100"},
+  };
+  for (const auto& [text, problem] : cases) {
+    Result<DataSubset> parsed = ParseDataSubset(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(parsed.status().message(), "invalid --read-data-subset \"" + text + "\": " + problem);
+  }
+}
+
+std::vector<Id> ManyIds(size_t count) {
+  std::vector<Id> ids;
+  for (size_t i = 0; i < count; ++i) ids.push_back(crypto::Sha256(ToBytes(std::to_string(i))));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST(DataSubset, PartsCoverEveryPackExactlyOnce) {
+  const std::vector<Id> packs = ManyIds(1000);
+  for (uint64_t parts : {1, 2, 3, 7, 10, 256, 300, 1000, 5000}) {
+    SCOPED_TRACE(parts);
+    std::map<Id, int> visits;
+    size_t largest = 0;
+    for (uint64_t part = 1; part <= parts; ++part) {
+      const std::vector<Id> selected =
+          SelectDataSubset(packs, DataSubset{.part = part, .parts = parts});
+      EXPECT_TRUE(std::is_sorted(selected.begin(), selected.end()));
+      largest = std::max(largest, selected.size());
+      for (const Id& id : selected) visits[id]++;
+    }
+    ASSERT_EQ(visits.size(), packs.size());
+    for (const auto& [id, count] : visits) EXPECT_EQ(count, 1) << id.Hex();
+    // Uniform ids spread evenly: no part holds more than twice its share (plus slack).
+    EXPECT_LE(largest, 2 * packs.size() / parts + 5);
+  }
+}
+
+TEST(DataSubset, PercentagePicksTheRoundedUpShareReproduciblyFromTheSeed) {
+  const std::vector<Id> packs = ManyIds(1000);
+  const std::vector<Id> ten = SelectDataSubset(packs, DataSubset{.percent = 10, .seed = 42});
+  EXPECT_EQ(ten.size(), 100u);
+  EXPECT_TRUE(std::is_sorted(ten.begin(), ten.end()));
+  EXPECT_TRUE(std::includes(packs.begin(), packs.end(), ten.begin(), ten.end()));
+  EXPECT_EQ(SelectDataSubset(packs, DataSubset{.percent = 10, .seed = 42}), ten);
+  EXPECT_NE(SelectDataSubset(packs, DataSubset{.percent = 10, .seed = 43}), ten);
+  EXPECT_EQ(SelectDataSubset(packs, DataSubset{.percent = 0.01, .seed = 1}).size(), 1u);
+  EXPECT_EQ(SelectDataSubset(packs, DataSubset{.percent = 100, .seed = 1}), packs);
+  EXPECT_EQ(SelectDataSubset(ManyIds(3), DataSubset{.percent = 50, .seed = 1}).size(), 2u);
+  EXPECT_TRUE(SelectDataSubset({}, DataSubset{.percent = 50, .seed = 1}).empty());
 }
 
 TEST(CheckIndex, DeletedIndexFileLeavesBlobsUnindexed) {
