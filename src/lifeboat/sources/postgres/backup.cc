@@ -321,8 +321,10 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
                                    "--format=custom",
                                    "--compress=0",
                                    "--snapshot=" + snapshot_id,
-                                   "--exclude-table-data=*.*",
                                    "--dbname=" + info.ToString(false)};
+  // Rows of the tables copied here (or left out by --exclude-table-data) are not pg_dump's to
+  // write; everything else with data — materialized views, sequences, large objects — is.
+  for (const CatalogTable& t : tables) argv.push_back("--exclude-table-data=" + t.qualified);
   if (SelectsSubset(options.selection)) {
     for (const CatalogTable& t : tables) argv.push_back("--table=" + t.qualified);
   }
