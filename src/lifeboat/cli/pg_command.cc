@@ -80,7 +80,11 @@ Result<ExitCode> RunBackup(CommandContext& context, const PgBackupArgs& args) {
   Result<pg::PgBackupResult> result =
       pg::BackupDatabase(*context.session.repository, options, &progress);
   line.Stop();
-  if (!result.ok()) return result.status().WithHint("no snapshot was saved");
+  if (!result.ok()) {
+    const Status& error = result.status();
+    return error.WithHint(error.hint().empty() ? "no snapshot was saved"
+                                               : error.hint() + "; no snapshot was saved");
+  }
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const pg::Manifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;

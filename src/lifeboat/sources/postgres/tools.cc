@@ -41,13 +41,16 @@ int MajorVersion(int server_version_num) {
 
 Result<PgTool> FindPgTool(const std::string& name, int server_major) {
   std::vector<std::string> candidates;
+  // A directory the user names is the only place looked: a silent fallback would hide that
+  // the programs there are unusable.
   if (const char* dir = std::getenv("LIFEBOAT_PG_BINDIR"); dir != nullptr && *dir != '\0') {
     candidates.push_back(std::string(dir) + "/" + name);
+  } else {
+    for (int major = server_major; major <= server_major + 10; ++major) {
+      candidates.push_back("/usr/lib/postgresql/" + std::to_string(major) + "/bin/" + name);
+    }
+    candidates.push_back(name);  // PATH
   }
-  for (int major = server_major; major <= server_major + 10; ++major) {
-    candidates.push_back("/usr/lib/postgresql/" + std::to_string(major) + "/bin/" + name);
-  }
-  candidates.push_back(name);  // PATH
   std::string too_old;
   for (const std::string& candidate : candidates) {
     if (candidate.find('/') != std::string::npos && access(candidate.c_str(), X_OK) != 0) continue;
