@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev acl attr
   # real PostgreSQL for the sources/postgres tests and drills
   postgresql postgresql-contrib
+  # real S3 (Ceph RADOS Gateway on loopback) for the tests labelled "s3"
+  ceph-mon ceph-osd radosgw ceph-common curl
 )
 
 missing=()
