@@ -149,6 +149,20 @@ TEST(S3Backend, MultipartUploadRoundTripsAndRangesWork) {
   EXPECT_EQ(again.message(), "writing data/3f/" + kName + ": object already exists");
 }
 
+TEST(S3Backend, FailedMultipartUploadLeavesNoObject) {
+  S3Options options = S3OptionsFromEnvironment();
+  options.multipart_threshold = 2 << 20;
+  options.part_size = 1 << 20;  // below S3's 5 MiB minimum: completing the upload fails
+  ScopedS3Backend backend(options);
+  Status put = backend.Put(kPackKey, testing::conformance_internal::Content(3 << 20, 1));
+  EXPECT_EQ(put.code(), StatusCode::kIoError) << put.ToString();
+  EXPECT_EQ(put.message(), "writing data/3f/" + kName +
+                               ": completing a multipart upload: the S3 server at " + Endpoint() +
+                               " refused the request: EntityTooSmall (HTTP 400)");
+  EXPECT_EQ(backend.Stat(kPackKey).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ListNames(backend, ObjectKind::kPack).empty());
+}
+
 TEST(S3Backend, StorageClassIsAccepted) {
   ScopedS3Backend backend;
   Status put = backend.Put(kPackKey, ToBytes("cold"), {.storage_class = "STANDARD"});
