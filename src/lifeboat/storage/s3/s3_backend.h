@@ -40,10 +40,11 @@ struct S3Options {
   S3Addressing addressing = S3Addressing::kAuto;
   std::string ca_file = {};        // PEM CA bundle for TLS; empty: the system's
   std::string storage_class = {};  // x-amz-storage-class when a Put names none; empty: default
-  int max_connections = 8;
+  int max_connections = 8;         // Properties().max_connections, and curl handles kept for reuse
   uint64_t multipart_threshold = uint64_t{100} << 20;  // larger objects go in parts
-  uint64_t part_size = uint64_t{16} << 20;             // S3 wants at least 5 MiB but the last
-  int list_page_size = 1000;                           // max-keys; S3's own maximum is 1000
+  // S3 refuses parts under 5 MiB (except the last); grown when 10,000 parts would not do.
+  uint64_t part_size = uint64_t{16} << 20;
+  int list_page_size = 1000;  // max-keys per ListObjectsV2 page; S3's own maximum is 1000
   int64_t connect_timeout_ms = 10'000;
   Clock* clock = nullptr;  // signs requests with its time; null: the system clock
 };
