@@ -235,6 +235,38 @@ TEST(S3Backend, MissingBucketIsNamed) {
   EXPECT_EQ(list.message(), "listing snapshots: " + expected);
 }
 
+TEST(S3Backend, SkewedClockIsNamed) {
+  FakeClock clock(int64_t{1'440'938'160} * 1'000'000'000);  // 2015-08-30
+  S3Options options = S3OptionsFromEnvironment();
+  options.clock = &clock;
+  std::unique_ptr<S3Backend> backend = OpenOrDie(FreshLocation(), options);
+  Result<Bytes> got = backend->Get(kConfig);
+  EXPECT_EQ(got.status().code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(got.status().retryable());
+  EXPECT_THAT(got.status().message(),
+              StartsWith("reading config: this machine's clock differs too much from the S3 "
+                         "server's at " +
+                         Endpoint() + ": RequestTimeTooSkewed (HTTP 403)"));
+  EXPECT_EQ(got.status().hint(), "set the clock right (for example with NTP)");
+}
+
+TEST(S3Backend, VirtualHostedAddressingWorks) {
+  // RGW serves BUCKET.localhost as the bucket, and curl resolves *.localhost to loopback.
+  std::string location = FreshLocation();
+  const std::string host = "127.0.0.1:";
+  location.replace(location.find(host), host.size() - 1, "localhost");
+  S3Options options = S3OptionsFromEnvironment();
+  options.addressing = S3Addressing::kVirtualHosted;
+  std::unique_ptr<S3Backend> backend = OpenOrDie(location, options);
+  ASSERT_TRUE(backend->Put(kPackKey, ToBytes("virtual")).ok());
+  Result<Bytes> got = backend->Get(kPackKey, ByteRange{.offset = 1, .length = 3});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(AsString(*got), "irt");
+  EXPECT_EQ(ListNames(*backend, ObjectKind::kPack), std::multiset<std::string>{kName});
+  Status removed = backend->Remove(kPackKey);
+  EXPECT_TRUE(removed.ok()) << removed.ToString();
+}
+
 TEST(S3Backend, UnreachableEndpointIsRetryable) {
   S3Options options = S3OptionsFromEnvironment();
   options.connect_timeout_ms = 2000;
