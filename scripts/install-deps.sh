@@ -16,6 +16,8 @@ PACKAGES=(
   tzdata
   # real PostgreSQL for the sources/postgres tests and drills
   postgresql postgresql-contrib postgresql-client libpq-dev
+  # real S3 (Ceph RADOS Gateway on loopback) for the tests labelled "s3"
+  ceph-mon ceph-osd radosgw ceph-common curl
 )
 
 missing=()

@@ -18,8 +18,14 @@ assert_err_contains "nothing to back up" "backup without paths"
 expect 2 snapshots
 assert_err_contains "no repository given" "missing --repo"
 assert_err_contains "LIFEBOAT_REPOSITORY" "missing --repo names the variable"
-LIFEBOAT_PASSWORD=x expect 2 -r s3:my-bucket/backups snapshots
-assert_err_contains "not supported yet" "an s3: location is refused clearly"
+LIFEBOAT_PASSWORD=x expect 2 -r sftp:host:/backups snapshots
+assert_err_contains "not supported yet" "an sftp: location is refused clearly"
+(
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  LIFEBOAT_PASSWORD=x expect 2 -r s3:my-bucket/backups snapshots
+  assert_err_contains "no S3 credentials for s3:my-bucket/backups" "s3: without credentials"
+  assert_err_contains "hint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" "the hint names them"
+)
 expect 2 -r "${repo}" snapshots
 assert_err_contains "no password given" "no password source"
 for source in --password-file --password-command LIFEBOAT_PASSWORD; do

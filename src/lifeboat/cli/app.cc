@@ -51,13 +51,20 @@ int Dispatch(int argc, const char* const* argv) {
   app.fallthrough();
   app.require_subcommand(1);
   app.set_version_flag("--version", "lifeboat " + std::string(kVersion));
-  app.add_option("-r,--repo", globals.repository, "repository location (a local directory)")
+  app.add_option(
+         "-r,--repo", globals.repository,
+         "repository location: a local directory or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]")
       ->envname("LIFEBOAT_REPOSITORY");
   app.add_option("--password-file", globals.password_file, "read the password from a file")
       ->envname("LIFEBOAT_PASSWORD_FILE");
   app.add_option("--password-command", globals.password_command,
                  "run a shell command that prints the password")
       ->envname("LIFEBOAT_PASSWORD_COMMAND");
+  app.add_option("-o,--option", globals.backend_options,
+                 "backend option KEY=VALUE: s3.storage-class=CLASS, s3.bucket-lookup=auto|path|dns")
+      // One value per -o, so `-o KEY=VALUE backup PATH` does not swallow the command.
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--json", globals.json, "print results as JSON on stdout");
   app.add_flag("-q,--quiet", globals.quiet, "print only results, warnings and errors");
   app.add_flag("-v,--verbose", globals.verbose, "say more (repeat for debug output)");
@@ -108,7 +115,8 @@ int Dispatch(int argc, const char* const* argv) {
       OpenSession(SessionRequest{.location = globals.repository,
                                  .access = command->access,
                                  .passwords = PasswordSourcesFromEnvironment(
-                                     globals.password_command, globals.password_file)},
+                                     globals.password_command, globals.password_file),
+                                 .backend_options = globals.backend_options},
                   &failed_stage);
   if (!session.ok()) return Report(session.status(), failed_stage);
 

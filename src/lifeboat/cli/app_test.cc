@@ -82,8 +82,27 @@ TEST_F(AppTest, MissingRequiredArgumentsAreUsageErrors) {
 
 TEST_F(AppTest, RemoteRepositoryIsAUsageError) {
   setenv("LIFEBOAT_PASSWORD", "secret", 1);
-  EXPECT_EQ(RunLifeboat({"-r", "s3:bucket/prefix", "snapshots"}), 2);
   EXPECT_EQ(RunLifeboat({"-r", "sftp:host:/srv", "snapshots"}), 2);
+}
+
+TEST_F(AppTest, S3WithoutCredentialsOrWithBadSyntaxIsAUsageError) {
+  setenv("LIFEBOAT_PASSWORD", "secret", 1);
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  EXPECT_EQ(RunLifeboat({"-r", "s3:http://127.0.0.1:1/bucket/prefix", "snapshots"}), 2);
+  EXPECT_EQ(RunLifeboat({"-r", "s3:https://host-without-bucket", "snapshots"}), 2);
+}
+
+TEST_F(AppTest, BackendOptionsAreCheckedAsUsage) {
+  setenv("LIFEBOAT_PASSWORD", "secret", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKID", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+  EXPECT_EQ(RunLifeboat({"-r", "s3:http://127.0.0.1:1/b", "-o", "s3.colour=blue", "snapshots"}), 2);
+  EXPECT_EQ(RunLifeboat({"-r", "s3:http://127.0.0.1:1/b", "-o", "s3.bucket-lookup=x", "init"}), 2);
+  EXPECT_EQ(RunLifeboat({"-r", repo_, "-o", "s3.storage-class=STANDARD_IA", "init"}), 2);
+  EXPECT_FALSE(std::filesystem::exists(repo_));
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 TEST_F(AppTest, NoRepositoryGivenIsAUsageError) {

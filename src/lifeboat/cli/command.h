@@ -23,9 +23,10 @@ namespace lifeboat::cli {
 inline constexpr std::string_view kVersion = "0.1.0";
 
 struct GlobalOptions {
-  std::string repository;        // --repo / LIFEBOAT_REPOSITORY
-  std::string password_file;     // --password-file / LIFEBOAT_PASSWORD_FILE
-  std::string password_command;  // --password-command / LIFEBOAT_PASSWORD_COMMAND
+  std::string repository;                    // --repo / LIFEBOAT_REPOSITORY
+  std::string password_file;                 // --password-file / LIFEBOAT_PASSWORD_FILE
+  std::string password_command;              // --password-command / LIFEBOAT_PASSWORD_COMMAND
+  std::vector<std::string> backend_options;  // -o KEY=VALUE (s3.storage-class=...)
   bool json = false;
   bool quiet = false;
   int verbose = 0;

@@ -5,6 +5,8 @@
 
 #include "lifeboat/cli/identity.h"
 #include "lifeboat/storage/local_backend.h"
+#include "lifeboat/storage/retrying_backend.h"
+#include "lifeboat/storage/s3/s3_backend.h"
 #include "lifeboat/util/clock.h"
 
 namespace lifeboat::cli {
@@ -12,11 +14,12 @@ namespace lifeboat::cli {
 namespace {
 
 constexpr std::string_view kLocalScheme = "local:";
+constexpr std::string_view kS3Scheme = "s3:";
 
 // Schemes restic users may try; naming them gives a clear "not yet" instead of creating a
-// local directory called "s3:bucket".
-constexpr std::array<std::string_view, 10> kRemoteSchemes = {
-    "s3:", "sftp:", "rest:", "b2:", "azure:", "gs:", "swift:", "rclone:", "http:", "https:"};
+// local directory called "sftp:host".
+constexpr std::array<std::string_view, 9> kRemoteSchemes = {
+    "sftp:", "rest:", "b2:", "azure:", "gs:", "swift:", "rclone:", "http:", "https:"};
 
 std::string LocalPath(std::string_view location) {
   if (location.starts_with(kLocalScheme)) location.remove_prefix(kLocalScheme.size());
@@ -24,6 +27,38 @@ std::string LocalPath(std::string_view location) {
   std::filesystem::path absolute = std::filesystem::absolute(std::string(location), error);
   if (error) return std::string(location);
   return absolute.lexically_normal().string();
+}
+
+// S3Options from the AWS_* variables and the -o options.
+Result<storage::S3Options> S3OptionsFor(const std::vector<std::string>& backend_options) {
+  storage::S3Options options = storage::S3OptionsFromEnvironment();
+  for (const std::string& option : backend_options) {
+    const size_t equals = option.find('=');
+    const std::string key = option.substr(0, equals);
+    const std::string value = equals == std::string::npos ? "" : option.substr(equals + 1);
+    if (key == "s3.storage-class" && !value.empty()) {
+      options.storage_class = value;
+    } else if (key == "s3.bucket-lookup" &&
+               (value == "auto" || value == "path" || value == "dns")) {
+      options.addressing = value == "path"  ? storage::S3Addressing::kPathStyle
+                           : value == "dns" ? storage::S3Addressing::kVirtualHosted
+                                            : storage::S3Addressing::kAuto;
+    } else {
+      return InvalidArgumentError("unknown or malformed option -o " + option)
+          .WithHint("known options: s3.storage-class=CLASS, s3.bucket-lookup=auto|path|dns");
+    }
+  }
+  return options;
+}
+
+Status CheckBackendOptions(std::string_view location,
+                           const std::vector<std::string>& backend_options) {
+  if (backend_options.empty()) return Status::Ok();
+  if (!location.starts_with(kS3Scheme)) {
+    return InvalidArgumentError("-o " + backend_options.front() +
+                                " applies to s3: repositories only");
+  }
+  return S3OptionsFor(backend_options).status();
 }
 
 // A failure and the stage it belongs to.
@@ -47,6 +82,7 @@ Status ValidateRepositoryLocation(std::string_view location) {
     }
   }
   if (location == kLocalScheme) return InvalidArgumentError("\"local:\" needs a path after it");
+  if (location.starts_with(kS3Scheme)) return storage::ParseS3Location(location).status();
   return Status::Ok();
 }
 
@@ -59,16 +95,34 @@ Result<std::unique_ptr<Session>> OpenSession(const SessionRequest& request, Stag
     Status sources = CheckPasswordSources(request.passwords);
     if (!sources.ok()) return Fail(Stage::kUsage, sources, failed_stage);
   }
-  session->location = LocalPath(request.location);
-  auto local = std::make_unique<storage::LocalBackend>(session->location);
-  session->create_location = [backend = local.get()] { return backend->CreateRoot(); };
-  session->backend = std::move(local);
+  Status options = CheckBackendOptions(request.location, request.backend_options);
+  if (!options.ok()) return Fail(Stage::kUsage, options, failed_stage);
+  if (request.location.starts_with(kS3Scheme)) {
+    Result<storage::S3Options> s3_options = S3OptionsFor(request.backend_options);
+    if (!s3_options.ok()) return Fail(Stage::kUsage, s3_options.status(), failed_stage);
+    Result<std::unique_ptr<storage::S3Backend>> s3 =
+        storage::S3Backend::Open(request.location, std::move(s3_options).value());
+    if (!s3.ok()) return Fail(Stage::kUsage, s3.status(), failed_stage);
+    session->location = (*s3)->Properties().location;
+    // Object stores fail transiently (5xx, SlowDown, resets) far more often than disks.
+    session->backend = std::make_unique<storage::RetryingBackend>(std::move(s3).value());
+    session->create_location = [] { return Status::Ok(); };
+  } else {
+    session->location = LocalPath(request.location);
+    auto local = std::make_unique<storage::LocalBackend>(session->location);
+    session->create_location = [backend = local.get()] { return backend->CreateRoot(); };
+    session->backend = std::move(local);
+  }
   if (request.access == RepositoryAccess::kBackend) return session;
 
   // Asking for a password only to then say there is no repository would waste the user's time.
   Result<storage::ObjectInfo> config =
       session->backend->Stat(storage::ObjectKey{storage::ObjectKind::kConfig, ""});
   if (!config.ok()) {
+    // A backend that knows more (a missing bucket) says so in a hint; keep its words.
+    if (config.status().code() == StatusCode::kNotFound && !config.status().hint().empty()) {
+      return Fail(Stage::kOpening, config.status(), failed_stage);
+    }
     if (config.status().code() == StatusCode::kNotFound) {
       return Fail(Stage::kOpening,
                   NotFoundError("there is no repository at " + session->location)

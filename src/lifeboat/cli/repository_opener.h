@@ -1,6 +1,8 @@
 // From --repo to a repository a command can use. The steps, in order, and the stage each one's
 // failure belongs to (exit_codes.h):
-//   1. the location is checked: empty or a remote scheme (s3:, sftp:, ...) is a usage error;
+//   1. the location is checked: empty, malformed, or a remote scheme lifeboat cannot reach
+//      (sftp:, rest:, ...) is a usage error, and so are s3: without credentials and unknown
+//      -o options; local paths and s3: locations are supported;
 //   2. a password source must exist (usage), unless the command needs only the backend;
 //   3. the repository must exist (opening: exit 10), checked before a password is asked;
 //   4. the password is read (running) and opens a key (opening: exit 12 when wrong);
@@ -12,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lifeboat/cli/exit_codes.h"
 #include "lifeboat/cli/interrupt.h"
@@ -34,22 +37,26 @@ struct SessionRequest {
   std::string location;  // --repo
   RepositoryAccess access = RepositoryAccess::kNone;
   PasswordSources passwords;
+  // -o KEY=VALUE backend options: s3.storage-class=CLASS (x-amz-storage-class of new objects),
+  // s3.bucket-lookup=auto|path|dns (path-style or virtual-hosted requests).
+  std::vector<std::string> backend_options = {};
 };
 
 // What a command works on. Members are destroyed in reverse order: the interrupt cleanup is
 // unregistered first, then the lock released, then the repository and its backend closed.
 struct Session {
-  std::string location;  // for messages: the absolute path
+  std::string location;  // for messages: the absolute path, or the s3: location
   std::unique_ptr<storage::Backend> backend;
-  // Creates the location itself (the directory) for `init`.
+  // Creates the location itself for `init`: the directory; nothing for s3: (lifeboat does not
+  // create buckets).
   std::function<Status()> create_location;
   std::unique_ptr<repo::Repository> repository;
   std::unique_ptr<repo::RepositoryLock> lock;
   std::unique_ptr<InterruptCleanup> release_lock_on_interrupt;
 };
 
-// Step 1 alone: kInvalidArgument for an empty location, kUnsupported for a scheme lifeboat
-// cannot reach yet. Both are usage errors.
+// Step 1 alone: kInvalidArgument for an empty or malformed location, kUnsupported for a scheme
+// lifeboat cannot reach yet. Both are usage errors.
 Status ValidateRepositoryLocation(std::string_view location);
 
 // Runs the steps `request.access` needs. On failure, *failed_stage says which stage the error

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace lifeboat {
 
@@ -10,6 +11,10 @@ int64_t SystemClock::NowNanos() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+void SystemClock::SleepFor(int64_t nanos) {
+  if (nanos > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(nanos));
 }
 
 SystemClock& SystemClock::Get() {

@@ -1,6 +1,7 @@
 // Clock: the single source of wall-clock time, injected so that retention, locks, schedules and
 // staleness can be tested with FakeClock. Times are nanoseconds since the Unix epoch (UTC).
-// Both implementations are thread-safe.
+// SleepFor waits (SystemClock) or only moves time forward (FakeClock), so code that backs off,
+// like RetryingBackend, is tested without waiting. Both implementations are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -14,11 +15,14 @@ class Clock {
   virtual ~Clock() = default;
   virtual int64_t NowNanos() const = 0;
   int64_t NowSeconds() const { return NowNanos() / 1'000'000'000; }
+  // Returns after `nanos` nanoseconds of this clock's time have passed (at once when <= 0).
+  virtual void SleepFor(int64_t nanos) = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   int64_t NowNanos() const override;
+  void SleepFor(int64_t nanos) override;
   static SystemClock& Get();
 };
 
@@ -26,6 +30,9 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t now_nanos = 0) : now_(now_nanos) {}
   int64_t NowNanos() const override { return now_.load(); }
+  void SleepFor(int64_t nanos) override {
+    if (nanos > 0) now_.fetch_add(nanos);
+  }
   void Set(int64_t now_nanos) { now_.store(now_nanos); }
   void AdvanceSeconds(int64_t seconds) { now_.fetch_add(seconds * 1'000'000'000); }
 

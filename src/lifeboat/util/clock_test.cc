@@ -135,6 +135,23 @@ TEST(FakeClock, StartsWhereToldAndMovesOnlyWhenTold) {
   EXPECT_EQ(FakeClock().NowNanos(), 0);
 }
 
+TEST(FakeClock, SleepForOnlyMovesTimeForward) {
+  FakeClock clock(10);
+  Clock& as_clock = clock;
+  as_clock.SleepFor(250);
+  EXPECT_EQ(clock.NowNanos(), 260);
+  as_clock.SleepFor(0);
+  as_clock.SleepFor(-5);
+  EXPECT_EQ(clock.NowNanos(), 260);
+}
+
+TEST(SystemClock, SleepForWaitsAtLeastThatLong) {
+  Clock& clock = SystemClock::Get();
+  const int64_t start = clock.NowNanos();
+  clock.SleepFor(2'000'000);
+  EXPECT_GE(clock.NowNanos() - start, 2'000'000);
+}
+
 TEST(SystemClock, ReadsWallClock) {
   const Clock& clock = SystemClock::Get();
   EXPECT_EQ(&SystemClock::Get(), &SystemClock::Get());

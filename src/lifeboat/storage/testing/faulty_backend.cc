@@ -7,13 +7,22 @@ namespace {
 
 size_t MethodIndex(BackendMethod method) { return static_cast<size_t>(method); }
 
-// Sleeps for the faults' delays, then returns the first scripted error (ok when none).
+// Sleeps for the faults' delays, then returns the first scripted error that strikes before the
+// call (ok when none).
 Status Apply(const std::vector<Fault>& faults) {
   for (const Fault& fault : faults) {
     if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
   }
   for (const Fault& fault : faults) {
-    if (!fault.error.ok()) return fault.error;
+    if (!fault.error.ok() && !fault.after_inner && !fault.fail_list_after) return fault.error;
+  }
+  return Status::Ok();
+}
+
+// The first scripted error that strikes after the inner call took effect (ok when none).
+Status AfterInner(const std::vector<Fault>& faults) {
+  for (const Fault& fault : faults) {
+    if (!fault.error.ok() && fault.after_inner) return fault.error;
   }
   return Status::Ok();
 }
@@ -55,12 +64,14 @@ std::vector<Fault> FaultyBackend::Match(BackendMethod method, ObjectKind kind) {
 }
 
 Status FaultyBackend::Put(const ObjectKey& key, ByteView data, const PutOptions& options) {
-  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kPut, key.kind)));
+  const std::vector<Fault> faults = Match(BackendMethod::kPut, key.kind);
+  LIFEBOAT_RETURN_IF_ERROR(Apply(faults));
   {
     std::lock_guard lock(mutex_);
     if (crashed_) return IoError("simulated crash");
   }
-  return inner_->Put(key, data, options);
+  LIFEBOAT_RETURN_IF_ERROR(inner_->Put(key, data, options));
+  return AfterInner(faults);
 }
 
 Result<Bytes> FaultyBackend::Get(const ObjectKey& key, ByteRange range) {
@@ -80,13 +91,26 @@ Result<ObjectInfo> FaultyBackend::Stat(const ObjectKey& key) {
 }
 
 Status FaultyBackend::List(ObjectKind kind, std::string_view prefix, const ListVisitor& visit) {
-  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kList, kind)));
-  return inner_->List(kind, prefix, visit);
+  const std::vector<Fault> faults = Match(BackendMethod::kList, kind);
+  LIFEBOAT_RETURN_IF_ERROR(Apply(faults));
+  const Fault* breaking = nullptr;
+  for (const Fault& fault : faults) {
+    if (fault.fail_list_after && !fault.error.ok()) breaking = &fault;
+  }
+  if (breaking == nullptr) return inner_->List(kind, prefix, visit);
+  uint64_t visited = 0;
+  return inner_->List(kind, prefix, [&](const ObjectInfo& info) {
+    if (visited == *breaking->fail_list_after) return breaking->error;
+    ++visited;
+    return visit(info);
+  });
 }
 
 Status FaultyBackend::Remove(const ObjectKey& key) {
-  LIFEBOAT_RETURN_IF_ERROR(Apply(Match(BackendMethod::kRemove, key.kind)));
-  return inner_->Remove(key);
+  const std::vector<Fault> faults = Match(BackendMethod::kRemove, key.kind);
+  LIFEBOAT_RETURN_IF_ERROR(Apply(faults));
+  LIFEBOAT_RETURN_IF_ERROR(inner_->Remove(key));
+  return AfterInner(faults);
 }
 
 }  // namespace lifeboat::storage::testing

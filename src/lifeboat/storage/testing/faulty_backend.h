@@ -1,6 +1,7 @@
 // FaultyBackend: wraps another Backend and injects faults on a script, for tests of every layer
 // above storage: fail the nth call of a method, fail once then succeed, flip a byte or truncate
-// what Get returns, delay calls, or drop (fail) every Put after a "crash point". Thread-safe.
+// what Get returns, delay calls, lose the reply of a Put or Remove that took effect, break a
+// listing midway, or drop (fail) every Put after a "crash point". Thread-safe.
 // Linked by tests only.
 #pragma once
 
@@ -33,6 +34,12 @@ struct Fault {
   std::optional<uint64_t> flip_byte_at = {};
   std::optional<uint64_t> truncate_to = {};
   std::chrono::milliseconds delay{0};
+  // Put and Remove: the call reaches the inner backend and takes effect, then `error` is
+  // returned — a reply lost on its way back, which leaves the caller unsure what happened.
+  bool after_inner = false;
+  // List: visit this many objects, then stop the listing with `error` (a connection dropping
+  // mid-listing).
+  std::optional<uint64_t> fail_list_after = {};
 };
 
 class FaultyBackend final : public Backend {

@@ -140,5 +140,33 @@ TEST_F(FaultyBackendTest, ClearFaultsRemovesTheScript) {
   EXPECT_TRUE(faulty_.Get(kPack).ok());
 }
 
+TEST_F(FaultyBackendTest, AfterInnerFaultsTakeEffectThenFail) {
+  const ObjectKey key{ObjectKind::kLock, std::string(64, '6')};
+  faulty_.AddFault({.method = BackendMethod::kPut,
+                    .error = UnavailableError("reply lost"),
+                    .after_inner = true});
+  EXPECT_EQ(faulty_.Put(key, ToBytes("lock")).message(), "reply lost");
+  EXPECT_TRUE(inner_.Stat(key).ok());
+  faulty_.AddFault({.method = BackendMethod::kRemove,
+                    .error = UnavailableError("reply lost"),
+                    .after_inner = true});
+  EXPECT_EQ(faulty_.Remove(key).message(), "reply lost");
+  EXPECT_EQ(inner_.Stat(key).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(FaultyBackendTest, ListingBreaksAfterTheGivenNumberOfVisits) {
+  faulty_.AddFault({.method = BackendMethod::kList,
+                    .error = UnavailableError("connection reset"),
+                    .fail_list_after = 1});
+  ASSERT_TRUE(inner_.Put(ObjectKey{ObjectKind::kPack, "ff" + std::string(62, '0')}, {}).ok());
+  int visits = 0;
+  Status status = faulty_.List(ObjectKind::kPack, "", [&](const ObjectInfo&) {
+    ++visits;
+    return Status::Ok();
+  });
+  EXPECT_EQ(status.message(), "connection reset");
+  EXPECT_EQ(visits, 1);
+}
+
 }  // namespace
 }  // namespace lifeboat::storage::testing
