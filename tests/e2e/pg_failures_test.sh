@@ -61,9 +61,24 @@ case "\$*" in *--version*) exec "${PG_BIN}/pg_dump" --version;; esac
 kill -9 \$\$
 SH
 LIFEBOAT_PG_BINDIR="${WORK}/bin" expect 1 pg backup --repo "${REPO}" --dbname "dbname=app"
-assert_err_contains "pg_dump failed; no snapshot was stored" "clear"
+assert_err_contains "pg_dump failed: command" "clear"
+assert_err_contains "no snapshot was saved" "nothing stored"
 assert_err_contains "killed by signal 9" "says how"
 assert_eq "$(snapshot_count)" "2" "no snapshot from the failed dump"
+expect 0 check --repo "${REPO}" --read-data
+
+step "the server dropping the backup's connections stores no snapshot"
+# pg_dump starts while the backup's own connections hold the exported snapshot; this one ends
+# them all first, as a crashing or restarting server would.
+cat >"${WORK}/bin/pg_dump" <<SH
+#!/bin/sh
+case "\$*" in *--version*) exec "${PG_BIN}/pg_dump" --version;; esac
+psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'app' AND pid <> pg_backend_pid()" >/dev/null
+exec "${PG_BIN}/pg_dump" "\$@"
+SH
+LIFEBOAT_PG_BINDIR="${WORK}/bin" expect 1 pg backup --repo "${REPO}" --dbname "dbname=app"
+assert_err_contains "no snapshot was saved" "says nothing was stored"
+assert_eq "$(snapshot_count)" "2" "no snapshot from the dropped connections"
 expect 0 check --repo "${REPO}" --read-data
 
 step "a pg_dump older than the server is refused"

@@ -29,6 +29,7 @@ std::string SessionSettings(const std::string& encoding) {
 }
 
 constexpr char kSeparator = '\x01';
+constexpr size_t kCopyBatch = 256 * 1024;
 
 std::vector<std::string> SplitSeparated(const std::string& text) {
   std::vector<std::string> parts;
@@ -195,11 +196,22 @@ class TableCopier {
         }
       }
       sql += ") TO STDOUT";
-      Result<uint64_t> rows = conn->CopyOut(sql, [&](ByteView data) {
-        hasher.Update(data);
-        return file->Write(data);
+      // libpq hands over one row at a time; gathering them first saves a hash update and a
+      // chunker call per row (a quarter of the backup's CPU on narrow tables).
+      Bytes batch;
+      batch.reserve(kCopyBatch + 64 * 1024);
+      auto flush = [&]() -> Status {
+        hasher.Update(batch);
+        Status written = file->Write(batch);
+        batch.clear();
+        return written;
+      };
+      Result<uint64_t> rows = conn->CopyOut(sql, [&](ByteView data) -> Status {
+        batch.insert(batch.end(), data.begin(), data.end());
+        return batch.size() >= kCopyBatch ? flush() : Status::Ok();
       });
       if (!rows.ok()) return rows.status().WithContext("copying table " + entry->qualified);
+      LIFEBOAT_RETURN_IF_ERROR(flush());
       LIFEBOAT_ASSIGN_OR_RETURN(table.file_bytes, file->Close());
       table.rows = *rows;
       table.sha256 = hasher.Finish().Hex();
@@ -317,11 +329,8 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
 
   // pg_dump: everything but table rows, against the same snapshot. The password reaches it
   // through its environment, never its command line.
-  std::vector<std::string> argv = {pg_dump.path,
-                                   "--format=custom",
-                                   "--compress=0",
-                                   "--snapshot=" + snapshot_id,
-                                   "--dbname=" + info.ToString(false)};
+  std::vector<std::string> argv = {pg_dump.path, "--format=custom", "--compress=0",
+                                   "--snapshot=" + snapshot_id, "--dbname=" + info.ToString(false)};
   // Rows of the tables copied here (or left out by --exclude-table-data) are not pg_dump's to
   // write; everything else with data — materialized views, sequences, large objects — is.
   for (const CatalogTable& t : tables) argv.push_back("--exclude-table-data=" + t.qualified);
@@ -362,7 +371,7 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
   }
   dump_reader.join();
   Status dumped = dump->Wait();
-  if (!dumped.ok()) return dumped.WithContext("pg_dump failed; no snapshot was stored");
+  if (!dumped.ok()) return dumped.WithContext("pg_dump failed");
   if (!dump_status.ok()) return dump_status;
   LIFEBOAT_RETURN_IF_ERROR(main->Exec("COMMIT"));
 
