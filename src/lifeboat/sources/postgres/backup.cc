@@ -18,16 +18,6 @@ namespace lifeboat::sources::postgres {
 
 namespace {
 
-// Session settings that make COPY text exact and independent of the server's defaults, as
-// pg_dump sets them.
-std::string SessionSettings(const std::string& encoding) {
-  return "SET client_encoding TO '" + encoding +
-         "'; SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3;"
-         " SET bytea_output = hex; SET TimeZone = 'UTC'; SET row_security = off;"
-         " SET statement_timeout = 0; SET lock_timeout = 0;"
-         " SET idle_in_transaction_session_timeout = 0; SET search_path = ''";
-}
-
 constexpr char kSeparator = '\x01';
 constexpr size_t kCopyBatch = 256 * 1024;
 
@@ -188,14 +178,7 @@ class TableCopier {
       }
       ManifestTable& table = entry->table;
       LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<engine::StreamFile> file, writer_.Open(table.file));
-      std::string sql = "COPY (SELECT " + table.columns + " FROM ONLY " + entry->qualified;
-      if (!table.order_by.empty()) {
-        sql += " ORDER BY ";
-        for (size_t i = 0; i < table.order_by.size(); ++i) {
-          sql += (i ? ", " : "") + table.order_by[i];
-        }
-      }
-      sql += ") TO STDOUT";
+      const std::string sql = TableCopyQuery(entry->qualified, table);
       // libpq hands over one row at a time; gathering them first saves a hash update and a
       // chunker call per row (a quarter of the backup's CPU on narrow tables).
       Bytes batch;
@@ -230,6 +213,14 @@ class TableCopier {
 };
 
 }  // namespace
+
+std::string TableCopyQuery(const std::string& qualified, const ManifestTable& table) {
+  std::string sql = "COPY (SELECT " + table.columns + " FROM ONLY " + qualified;
+  for (size_t i = 0; i < table.order_by.size(); ++i) {
+    sql += (i ? ", " : " ORDER BY ") + table.order_by[i];
+  }
+  return sql + ") TO STDOUT";
+}
 
 bool TablePatternMatches(const std::string& pattern, const std::string& schema,
                          const std::string& name) {
@@ -282,7 +273,7 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
   manifest.chunk_average = options.chunker.average_size;
   if (options.selection.tier) manifest.tiers_selected = {*options.selection.tier};
 
-  const std::string settings = SessionSettings(manifest.encoding);
+  const std::string settings = CopySessionSettings(manifest.encoding);
   LIFEBOAT_RETURN_IF_ERROR(main->Exec(settings));
   LIFEBOAT_RETURN_IF_ERROR(main->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
   LIFEBOAT_ASSIGN_OR_RETURN(

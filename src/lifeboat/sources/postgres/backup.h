@@ -66,6 +66,10 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
 bool TablePatternMatches(const std::string& pattern, const std::string& schema,
                          const std::string& name);
 
+// The COPY that writes a table's rows as backed up: the manifest's columns, in its key order.
+// Verify runs the same query to compare hashes. `qualified` is the quoted schema.name.
+std::string TableCopyQuery(const std::string& qualified, const ManifestTable& table);
+
 // "tables/<schema>.<name>.copy", with '/', '%' and control bytes percent-encoded.
 std::string TableFileName(const std::string& schema, const std::string& name);
 

@@ -31,6 +31,14 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 }  // namespace
 
+std::string CopySessionSettings(const std::string& encoding) {
+  return "SET client_encoding TO '" + encoding +
+         "'; SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3;"
+         " SET bytea_output = hex; SET TimeZone = 'UTC'; SET row_security = off;"
+         " SET statement_timeout = 0; SET lock_timeout = 0;"
+         " SET idle_in_transaction_session_timeout = 0; SET search_path = ''";
+}
+
 Result<ConnInfo> ConnInfo::Parse(const std::string& conninfo) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);

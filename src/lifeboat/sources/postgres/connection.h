@@ -44,6 +44,11 @@ struct Rows {
   bool IsNull(size_t row, size_t column) const { return !values[row][column].has_value(); }
 };
 
+// Session settings that make COPY text exact and independent of the server's defaults (as
+// pg_dump sets them); backup, restore and verify all use them, so a table's text and hash
+// come out the same on every server.
+std::string CopySessionSettings(const std::string& encoding);
+
 class Connection {
  public:
   // Connects and checks the server answers. kPermissionDenied for a rejected password or user,

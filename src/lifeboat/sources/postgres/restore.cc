@@ -20,14 +20,6 @@ namespace lifeboat::sources::postgres {
 
 namespace {
 
-std::string SessionSettings(const std::string& encoding) {
-  return "SET client_encoding TO '" + encoding +
-         "'; SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3;"
-         " SET bytea_output = hex; SET TimeZone = 'UTC'; SET row_security = off;"
-         " SET statement_timeout = 0; SET lock_timeout = 0;"
-         " SET idle_in_transaction_session_timeout = 0; SET search_path = ''";
-}
-
 Result<repo::Node> FindFile(repo::Repository& repository, Id tree, const std::string& path) {
   size_t begin = 0;
   while (true) {
@@ -175,7 +167,7 @@ Status LoadTables(repo::Repository& repository, const repo::Snapshot& snapshot,
   std::atomic<bool> failed{false};
   auto work = [&]() -> Status {
     LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(conninfo));
-    LIFEBOAT_RETURN_IF_ERROR(conn->Exec(SessionSettings(manifest.encoding)));
+    LIFEBOAT_RETURN_IF_ERROR(conn->Exec(CopySessionSettings(manifest.encoding)));
     while (!failed) {
       const ManifestTable* table;
       {
@@ -285,7 +277,7 @@ Result<Manifest> SnapshotManifest(const repo::Snapshot& snapshot) {
 Result<VerifyReport> VerifyDatabase(const std::string& conninfo, const Manifest& manifest,
                                     const std::vector<std::string>& tables, bool content) {
   LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(conninfo));
-  LIFEBOAT_RETURN_IF_ERROR(conn->Exec(SessionSettings(manifest.encoding)));
+  LIFEBOAT_RETURN_IF_ERROR(conn->Exec(CopySessionSettings(manifest.encoding)));
   LIFEBOAT_RETURN_IF_ERROR(conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
   VerifyReport report;
   LIFEBOAT_ASSIGN_OR_RETURN(Rows extensions, conn->Query("SELECT extname FROM pg_extension"));
@@ -310,15 +302,11 @@ Result<VerifyReport> VerifyDatabase(const std::string& conninfo, const Manifest&
     if (content) {
       check.expected_sha256 = table->sha256;
       crypto::Sha256Hasher hasher;
-      std::string sql = "COPY (SELECT " + table->columns + " FROM ONLY " + qualified;
-      for (size_t i = 0; i < table->order_by.size(); ++i) {
-        sql += (i ? ", " : " ORDER BY ") + table->order_by[i];
-      }
-      LIFEBOAT_ASSIGN_OR_RETURN(check.actual_rows,
-                                conn->CopyOut(sql + ") TO STDOUT", [&](ByteView data) {
-                                  hasher.Update(data);
-                                  return Status::Ok();
-                                }));
+      LIFEBOAT_ASSIGN_OR_RETURN(
+          check.actual_rows, conn->CopyOut(TableCopyQuery(qualified, *table), [&](ByteView data) {
+            hasher.Update(data);
+            return Status::Ok();
+          }));
       check.actual_sha256 = hasher.Finish().Hex();
     } else {
       LIFEBOAT_ASSIGN_OR_RETURN(Rows count, conn->Query("SELECT count(*) FROM ONLY " + qualified));
