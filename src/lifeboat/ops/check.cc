@@ -15,6 +15,7 @@
 
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/ops/snapshot_path.h"
+#include "lifeboat/repo/garbage.h"
 #include "lifeboat/repo/pack.h"
 
 namespace lifeboat::ops {
@@ -195,6 +196,7 @@ class Checker {
   Result<CheckReport> Run() {
     Progress("checking index files");
     LIFEBOAT_RETURN_IF_ERROR(CheckIndexFiles());
+    LIFEBOAT_RETURN_IF_ERROR(CheckGarbageMarkers());
     Progress("checking packs");
     LIFEBOAT_RETURN_IF_ERROR(CheckPackFiles());
     Progress("checking snapshots");
@@ -269,6 +271,22 @@ class Checker {
       }
     }
     if (fill_index) repository_.index().Compact();
+    return Status::Ok();
+  }
+
+  // A marker that cannot be read stops every backup (repo/garbage.h says why).
+  Status CheckGarbageMarkers() {
+    LIFEBOAT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListNames(ObjectKind::kGarbage));
+    for (const std::string& name : names) {
+      Result<Bytes> payload = repository_.LoadSealedFile(ObjectKind::kGarbage, name);
+      if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) continue;
+      Status status =
+          payload.ok() ? repo::DecodeGarbageMarker(*payload).status() : payload.status();
+      if (!status.ok()) {
+        report_.errors.push_back("garbage marker " + name + " cannot be read: " + status.message() +
+                                 "; `lifeboat repair index` removes it (its packs are then kept)");
+      }
+    }
     return Status::Ok();
   }
 
