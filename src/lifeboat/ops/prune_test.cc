@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <functional>
 #include <map>
+#include <utility>
 
 #include "lifeboat/ops/check.h"
 #include "lifeboat/ops/testing/test_repository.h"
@@ -380,6 +382,48 @@ TEST_F(PruneTest, RefusesWhenASnapshotUsesABlobNoIndexLists) {
             "cannot prune: tree " + s1.tree.Hex() + " is used by a snapshot but no index lists it");
   EXPECT_EQ(t_.Names(ObjectKind::kPack), packs);
   EXPECT_TRUE(t_.Names(ObjectKind::kGarbage).empty());
+}
+
+// Runs `hook` once, just before the first listing of packs: check lists packs after it has read
+// the index files, so a sweep run there is one that happens in the middle of a check.
+class BeforePackListing final : public storage::Backend {
+ public:
+  BeforePackListing(storage::Backend* inner, std::function<void()> hook)
+      : inner_(inner), hook_(std::move(hook)) {}
+  storage::BackendProperties Properties() const override { return inner_->Properties(); }
+  Status Put(const ObjectKey& key, ByteView data, const storage::PutOptions& options) override {
+    return inner_->Put(key, data, options);
+  }
+  Result<Bytes> Get(const ObjectKey& key, storage::ByteRange range) override {
+    return inner_->Get(key, range);
+  }
+  Result<storage::ObjectInfo> Stat(const ObjectKey& key) override { return inner_->Stat(key); }
+  Status List(ObjectKind kind, std::string_view prefix,
+              const storage::ListVisitor& visit) override {
+    if (kind == ObjectKind::kPack && hook_) std::exchange(hook_, nullptr)();
+    return inner_->List(kind, prefix, visit);
+  }
+  Status Remove(const ObjectKey& key) override { return inner_->Remove(key); }
+
+ private:
+  storage::Backend* inner_;
+  std::function<void()> hook_;
+};
+
+TEST_F(PruneTest, CheckDuringASweepReportsNoDamage) {
+  auto [first, s1] = t_.Snapshot({t_.File("a", a_)});
+  auto [second, s2] = t_.Snapshot({t_.File("b", b_)});
+  Forget(first);
+  PruneOk();
+  t_.clock().AdvanceSeconds(2 * kHour);
+  PruneReport sweep;
+  BeforePackListing during(&t_.backend(), [&] { sweep = PruneOk(); });
+  auto checker = ValueOrDie(repo::Repository::Open(&during, testing::kTestPassword, t_.clock()));
+  CheckReport report =
+      ValueOrDie(CheckRepository(*checker, CheckOptions{.read_data = true}, nullptr));
+  EXPECT_EQ(sweep.packs_swept, 2u) << "the sweep ran in the middle of the check";
+  EXPECT_TRUE(report.errors.empty()) << report.errors.front();
+  EXPECT_EQ(report.snapshots, 1u);
 }
 
 TEST(PruneOptions, ParseMaxUnusedAndGrace) {
