@@ -272,11 +272,6 @@ void Repository::AddPendingPacks(const std::vector<Id>& packs) {
   pending_packs_.insert(packs.begin(), packs.end());
 }
 
-bool Repository::IsPendingPack(const Id& pack) {
-  std::lock_guard lock(inflight_mutex_);
-  return pending_packs_.contains(pack);
-}
-
 bool Repository::HasBlob(const Id& id) {
   const std::optional<BlobLocation> location = index_.Lookup(id);
   if (!location) return false;

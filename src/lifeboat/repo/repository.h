@@ -103,7 +103,8 @@ class Repository {
   // entries come last, so a blob also stored elsewhere is read from there, and SaveBlob and
   // HasBlob treat blobs only they hold as absent (repo/garbage.h). Damaged index files and
   // markers fail with kCorruption naming the file: a writer that could not read a marker might
-  // deduplicate against a pack about to be deleted.
+  // deduplicate against a pack about to be deleted. Calling it again reloads (prune does, after
+  // its sweep); blobs saved since the last Flush would be forgotten, so flush first.
   Status LoadIndex();
   Index& index() { return index_; }
   // Every index file's id and the packs it lists (for check, stats and prune). An index file
@@ -114,7 +115,6 @@ class Repository {
   // Treats these packs as pending deletion from now on (prune, before copying blobs out of
   // packs it is about to mark). Call before SaveBlob runs.
   void AddPendingPacks(const std::vector<Id>& packs);
-  bool IsPendingPack(const Id& pack);
   // True when the blob is stored in a pack that is not pending deletion, or was stored again
   // during this session: what a writer may reference without storing it.
   bool HasBlob(const Id& id);
