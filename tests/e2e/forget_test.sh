@@ -36,8 +36,8 @@ expect_usage_error "no policy given: forget without a --keep-* rule would remove
   forget
 expect_usage_error "no policy given: forget without a --keep-* rule would remove every snapshot" \
   forget --keep-last 0
-expect_usage_error "prune is not available yet; run forget without --prune" \
-  forget --keep-last 2 --prune
+expect_usage_error 'invalid --grace "soon": expected a duration such as 1h, 30m, 90s or 2d' \
+  forget --keep-last 2 --prune --grace soon
 expect_usage_error 'invalid --keep-daily "abc": expected a count (0 or more), or "unlimited"' \
   forget --keep-daily abc
 expect_usage_error 'invalid --keep-within "2w": unknown unit "w"; use y, m, d or h (a week is 7d)' \

@@ -79,6 +79,8 @@ int Dispatch(int argc, const char* const* argv) {
   AddDiffCommand(app, table);
   AddCheckCommand(app, table);
   AddForgetCommand(app, table);
+  AddPruneCommand(app, table);
+  AddRepairCommand(app, table);
   AddKeyCommand(app, table);
   AddStatsCommand(app, table);
   AddUnlockCommand(app, table);

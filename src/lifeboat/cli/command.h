@@ -75,6 +75,8 @@ void AddForgetCommand(CLI::App& app, CommandTable& table);
 void AddKeyCommand(CLI::App& app, CommandTable& table);
 void AddStatsCommand(CLI::App& app, CommandTable& table);
 void AddUnlockCommand(CLI::App& app, CommandTable& table);
+void AddPruneCommand(CLI::App& app, CommandTable& table);
+void AddRepairCommand(CLI::App& app, CommandTable& table);
 void AddVersionCommand(CLI::App& app, CommandTable& table);
 void AddPgCommand(CLI::App& app, CommandTable& table);
 

@@ -8,9 +8,9 @@
 //  - a concurrent restore, ls or dump has loaded its snapshot and reads trees and packs, which
 //    stay; check treats a snapshot that vanishes between listing and reading as gone, not damaged;
 //  - two forgets may remove the same snapshot: the second one's kNotFound means "done".
-// Deleting data is prune's work, and prune is to be two-phase (packs are marked unused and
-// deleted only in a later run, after a grace period), so it will not need forget to exclude
-// backups either. An exclusive lock here would only block backups, as restic's does.
+// Deleting data is prune's work, and prune is two-phase (packs are marked unused and deleted
+// only in a later run, after a grace period; ops/prune.h), so `forget --prune` needs no more than
+// the shared lock either. An exclusive lock here would only block backups, as restic's does.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -20,6 +20,7 @@
 
 #include "lifeboat/cli/command.h"
 #include "lifeboat/cli/output.h"
+#include "lifeboat/cli/prune_command.h"
 #include "lifeboat/ops/retention.h"
 #include "lifeboat/repo/repository.h"
 #include "lifeboat/util/local_time.h"
@@ -42,6 +43,7 @@ struct ForgetArgs {
   std::string time_zone;
   bool dry_run = false;
   bool prune = false;
+  PruneArgs prune_args;
   std::vector<std::string> snapshot_ids;
 
   ops::RetentionPolicy policy;  // filled in by Validate
@@ -81,10 +83,7 @@ Status ParseWithin(std::string_view option, const std::string& text, ops::KeepDu
 }
 
 Status Validate(ForgetArgs& args) {
-  if (args.prune) {
-    return InvalidArgumentError("prune is not available yet; run forget without --prune")
-        .WithHint("forget removes snapshots; the data only they used stays until prune exists");
-  }
+  LIFEBOAT_RETURN_IF_ERROR(ValidatePruneArgs(args.prune_args));
   ops::RetentionPolicy& policy = args.policy;
   policy = ops::RetentionPolicy{};
   LIFEBOAT_RETURN_IF_ERROR(ParseCount("--keep-last", args.keep_last, &policy.last));
@@ -279,6 +278,7 @@ Result<ExitCode> Run(CommandContext& context, const ForgetArgs& args) {
   Status removing = Status::Ok();
   if (!args.dry_run) removing = RemoveSnapshots(*context.session.repository, groups, &removed);
 
+  nlohmann::json out = nlohmann::json::object();
   if (context.globals.json) {
     nlohmann::json out_groups = nlohmann::json::array();
     for (const ops::RetentionGroup& group : groups) {
@@ -287,16 +287,27 @@ Result<ExitCode> Run(CommandContext& context, const ForgetArgs& args) {
            {"keep", EntriesJson(group.keep)},
            {"remove", EntriesJson(group.remove)}});
     }
-    nlohmann::json out = {{"dry_run", args.dry_run}, {"groups", out_groups}, {"removed", removed}};
+    out = {{"dry_run", args.dry_run}, {"groups", out_groups}, {"removed", removed}};
     if (!by_id) out["policy"] = args.policy.Describe();
-    PrintJson(out);
   }
-  LIFEBOAT_RETURN_IF_ERROR(removing);
+  if (!removing.ok()) {
+    if (context.globals.json) PrintJson(out);
+    return removing;
+  }
   if (!context.globals.json) {
     PrintText(args.dry_run
                   ? "\nwould remove " + CountOf(to_remove) + " (dry run: nothing removed)\n"
                   : "\nremoved " + CountOf(removed.size()) + "\n");
   }
+  if (args.prune) {
+    if (!context.globals.json) PrintText("\n");
+    Result<ExitCode> pruned = RunPrune(context, args.prune_args, args.dry_run, &out);
+    if (!pruned.ok()) {
+      if (context.globals.json) PrintJson(out);
+      return pruned.status().WithContext("the snapshots were removed, but prune failed");
+    }
+  }
+  if (context.globals.json) PrintJson(out);
   return ExitCode::kOk;
 }
 
@@ -365,7 +376,10 @@ void AddForgetCommand(CLI::App& app, CommandTable& table) {
                    "count hours, days, weeks, ... in this zone (default: TZ, else the system's)")
       ->type_name("ZONE");
   command->add_flag("-n,--dry-run", args->dry_run, "only show what would be removed");
-  command->add_flag("--prune", args->prune, "not available yet (run prune separately)");
+  command->add_flag("--prune", args->prune,
+                    "then prune: mark the data no snapshot uses, delete what earlier prunes "
+                    "marked (see `lifeboat prune`)");
+  AddPruneOptions(command, args->prune_args);
   command->add_option("snapshot", args->snapshot_ids, "snapshots to forget (ids or prefixes)")
       ->type_name("SNAPSHOT-ID");
   table.Add(command,

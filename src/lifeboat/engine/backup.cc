@@ -186,9 +186,10 @@ class Walker {
         old->ctime_ns != node.ctime_ns || old->inode != node.inode) {
       return false;
     }
-    // Reuse the old content only if every blob is still in the repository.
+    // Reuse the old content only if every blob is still in the repository, and not only in a
+    // pack that prune has marked for deletion (repo/garbage.h).
     for (const ContentChunk& chunk : old->content) {
-      if (!run_.repository().index().Contains(chunk.id)) return false;
+      if (!run_.repository().HasBlob(chunk.id)) return false;
     }
     return true;
   }

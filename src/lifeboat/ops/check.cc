@@ -15,6 +15,7 @@
 
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/ops/snapshot_path.h"
+#include "lifeboat/repo/garbage.h"
 #include "lifeboat/repo/pack.h"
 
 namespace lifeboat::ops {
@@ -193,6 +194,9 @@ class Checker {
             std::min<int>(kMaxReaderThreads, std::max(2u, std::thread::hardware_concurrency())))) {}
 
   Result<CheckReport> Run() {
+    // Markers first, as Repository::LoadIndex reads them: a prune sweeping meanwhile removes
+    // only packs they list, so check can tell its work from damage.
+    LIFEBOAT_RETURN_IF_ERROR(CheckGarbageMarkers());
     Progress("checking index files");
     LIFEBOAT_RETURN_IF_ERROR(CheckIndexFiles());
     Progress("checking packs");
@@ -245,6 +249,9 @@ class Checker {
     // A caller that loaded the index already has the same entries; one that could not (an
     // index file is damaged) gets the readable ones, which the tree walk needs to find blobs.
     const bool fill_index = repository_.index().pack_count() == 0;
+    // As Repository::LoadIndex does: packs pending deletion last, so a blob stored in a live
+    // pack too is looked up there.
+    std::vector<repo::IndexedPack> pending_packs;
     for (size_t first = 0; first < index_names_.size(); first += kIndexFilesPerBatch) {
       const size_t count = std::min(kIndexFilesPerBatch, index_names_.size() - first);
       std::vector<std::optional<Result<std::vector<repo::IndexedPack>>>> loaded(count);
@@ -252,6 +259,8 @@ class Checker {
         loaded[i].emplace(ReadIndexFile(repository_, index_names_[first + i]));
       });
       for (size_t i = 0; i < count; ++i) {
+        // A prune replaced it since the listing; the replacement lists the same packs.
+        if (!loaded[i]->ok() && loaded[i]->status().code() == StatusCode::kNotFound) continue;
         if (!loaded[i]->ok()) {
           report_.errors.push_back(loaded[i]->status().message() +
                                    "; the packs it lists are not checked");
@@ -264,11 +273,35 @@ class Checker {
           if (!packs_.try_emplace(pack.pack, summary).second) continue;
           report_.packs++;
           report_.blobs += pack.blobs.size();
-          if (fill_index) repository_.index().AddStaged(pack);
+          if (!fill_index) continue;
+          if (pending_.contains(pack.pack)) {
+            pending_packs.push_back(pack);
+          } else {
+            repository_.index().AddStaged(pack);
+          }
         }
       }
     }
+    for (const repo::IndexedPack& pack : pending_packs) repository_.index().AddStaged(pack);
     if (fill_index) repository_.index().Compact();
+    return Status::Ok();
+  }
+
+  // A marker that cannot be read stops every backup (repo/garbage.h says why).
+  Status CheckGarbageMarkers() {
+    LIFEBOAT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListNames(ObjectKind::kGarbage));
+    for (const std::string& name : names) {
+      Result<Bytes> payload = repository_.LoadSealedFile(ObjectKind::kGarbage, name);
+      if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) continue;
+      Result<repo::GarbageMarker> marker =
+          payload.ok() ? repo::DecodeGarbageMarker(*payload) : payload.status();
+      if (marker.ok()) pending_.insert(marker->packs.begin(), marker->packs.end());
+      const Status status = marker.status();
+      if (!status.ok()) {
+        report_.errors.push_back("garbage marker " + name + " cannot be read: " + status.message() +
+                                 "; `lifeboat repair index` removes it (its packs are then kept)");
+      }
+    }
     return Status::Ok();
   }
 
@@ -294,7 +327,11 @@ class Checker {
     }
     for (const Id& pack : SortedPackIds()) {
       const PackSummary& summary = packs_.at(pack);
-      if (!summary.stored) {
+      if (!summary.stored && pending_.contains(pack)) {
+        // Swept by a prune since the index was read: only a blob in use that no other pack
+        // holds is a loss (CheckBlobUse).
+        swept_packs_.insert(pack);
+      } else if (!summary.stored) {
         damaged_packs_[pack].description = "pack " + pack.Hex() + " is missing from storage";
       } else if (summary.stored_size != summary.expected_size) {
         report_.errors.push_back(
@@ -440,6 +477,13 @@ class Checker {
       damage.users.Add(user.Describe());
       return true;
     }
+    if (swept_packs_.contains(location->pack)) {
+      Damage& damage = damaged_blobs_[blob];
+      damage.description = std::string(kind) + " " + blob.Hex() + " was only in pack " +
+                           location->pack.Hex() + ", which prune has deleted";
+      damage.users.Add(user.Describe());
+      return true;
+    }
     if (auto it = damaged_packs_.find(location->pack); it != damaged_packs_.end()) {
       it->second.users.Add(user.Describe());
       return true;
@@ -525,7 +569,9 @@ class Checker {
   std::vector<std::string> index_names_;
   std::unordered_map<Id, PackSummary, IdHash> packs_;
   std::vector<std::pair<Id, repo::Snapshot>> snapshots_;
-  std::map<Id, Damage> damaged_packs_;  // packs none of whose blobs can be read
+  std::map<Id, Damage> damaged_packs_;          // packs none of whose blobs can be read
+  std::unordered_set<Id, IdHash> pending_;      // packs listed by garbage markers
+  std::unordered_set<Id, IdHash> swept_packs_;  // pending packs gone from storage
   std::map<Id, Damage> damaged_blobs_;
   std::unordered_set<Id, IdHash> checked_trees_;
   std::unordered_set<Id, IdHash> tainted_trees_;  // checked trees with damage below them

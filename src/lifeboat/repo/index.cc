@@ -105,6 +105,15 @@ void Index::AddPack(const IndexedPack& pack) {
   }
 }
 
+void Index::Clear() {
+  std::unique_lock lock(mutex_);
+  packs_.clear();
+  std::fill(bucket_start_.begin(), bucket_start_.end(), 0);
+  records_.clear();
+  staged_.clear();
+  recent_.clear();
+}
+
 void Index::Compact() {
   std::unique_lock lock(mutex_);
   if (staged_.empty() && recent_.empty()) return;

@@ -10,7 +10,7 @@
 //   including the pack table (38 per blob + 32 per pack of ~16 blobs).
 //
 // Thread-safety: Lookup/Contains may run concurrently with each other and with AddPack.
-// AddStaged and Compact are for single-threaded bulk loading.
+// AddStaged, Compact and Clear are for single-threaded bulk loading.
 #pragma once
 
 #include <optional>
@@ -45,6 +45,9 @@ class Index {
   void AddStaged(const IndexedPack& pack);
   // Folds staged entries and entries added since the last compaction into the compact table.
   void Compact();
+
+  // Forgets every entry (to load the index again after maintenance changed it).
+  void Clear();
 
   // Adds a pack written during this session; visible to lookups at once.
   void AddPack(const IndexedPack& pack);

@@ -17,7 +17,9 @@ Bytes EncodeLock(const LockInfo& info) {
                       {"exclusive", info.exclusive},
                       {"hostname", info.hostname},
                       {"username", info.username},
-                      {"pid", info.pid}};
+                      {"pid", info.pid},
+                      {"created", FormatTimeRfc3339(info.created_ns)}};
+  if (info.prune) json["prune"] = true;
   return ToBytes(json.dump());
 }
 
@@ -32,13 +34,17 @@ Result<LockInfo> DecodeLock(ByteView data) {
   info.hostname = json.value("hostname", "");
   info.username = json.value("username", "");
   info.pid = json.value("pid", int64_t{0});
+  info.prune = json.value("prune", false);
+  if (json.contains("created") && !ParseTimeRfc3339(json.value("created", ""), &info.created_ns)) {
+    return CorruptionError("lock has an invalid creation time");
+  }
   return info;
 }
 
-struct NamedLock {
-  std::string name;
-  Result<LockInfo> info;
-};
+bool Conflicts(const LockInfo& a, const LockInfo& b) {
+  return a.exclusive || b.exclusive || (a.prune && b.prune);
+}
+}  // namespace
 
 Result<std::vector<NamedLock>> ReadLocks(Repository* repo) {
   std::vector<std::string> names;
@@ -61,12 +67,12 @@ Result<std::vector<NamedLock>> ReadLocks(Repository* repo) {
   return locks;
 }
 
-std::string Describe(const LockInfo& info) {
-  return std::string(info.exclusive ? "an exclusive" : "a shared") + " lock held by " +
-         info.username + "@" + info.hostname + " (pid " + std::to_string(info.pid) + ") since " +
-         FormatTimeRfc3339(info.time_ns);
+std::string DescribeLock(const LockInfo& info) {
+  const char* kind = info.exclusive ? "an exclusive" : info.prune ? "a prune" : "a shared";
+  return std::string(kind) + " lock held by " + info.username + "@" + info.hostname + " (pid " +
+         std::to_string(info.pid) + ") since " +
+         FormatTimeRfc3339(info.created_ns != 0 ? info.created_ns : info.time_ns);
 }
-}  // namespace
 
 bool IsStaleLock(const LockInfo& lock, int64_t now_ns, const std::string& hostname) {
   if (now_ns - lock.time_ns > kLockStaleAfterSeconds * 1'000'000'000) return true;
@@ -76,11 +82,17 @@ bool IsStaleLock(const LockInfo& lock, int64_t now_ns, const std::string& hostna
   return false;
 }
 
-Result<std::unique_ptr<RepositoryLock>> RepositoryLock::Acquire(Repository* repo, bool exclusive,
+Result<std::unique_ptr<RepositoryLock>> RepositoryLock::Acquire(Repository* repo, LockKind kind,
                                                                 const std::string& hostname,
                                                                 const std::string& username) {
-  LockInfo info{repo->clock().NowNanos(), exclusive, hostname, username,
-                static_cast<int64_t>(getpid())};
+  const int64_t now_ns = repo->clock().NowNanos();
+  LockInfo info{.time_ns = now_ns,
+                .exclusive = kind == LockKind::kExclusive,
+                .hostname = hostname,
+                .username = username,
+                .pid = static_cast<int64_t>(getpid()),
+                .prune = kind == LockKind::kPrune,
+                .created_ns = now_ns};
   LIFEBOAT_ASSIGN_OR_RETURN(Id id, repo->SaveSealedFile(ObjectKind::kLock, EncodeLock(info)));
   std::unique_ptr<RepositoryLock> lock(new RepositoryLock(repo, info, id.Hex()));
   Result<std::vector<NamedLock>> others = ReadLocks(repo);
@@ -89,8 +101,8 @@ Result<std::unique_ptr<RepositoryLock>> RepositoryLock::Acquire(Repository* repo
   for (const NamedLock& other : *others) {
     if (other.name == lock->name_ || !other.info.ok()) continue;
     if (IsStaleLock(*other.info, now, hostname)) continue;
-    if (exclusive || other.info->exclusive) {
-      return LockHeldError("the repository is locked: " + Describe(*other.info))
+    if (Conflicts(info, *other.info)) {
+      return LockHeldError("the repository is locked: " + DescribeLock(*other.info))
           .WithHint(
               "wait for that operation to finish; if it died, `lifeboat unlock` removes "
               "stale locks");
@@ -105,6 +117,11 @@ RepositoryLock::RepositoryLock(Repository* repo, LockInfo info, std::string name
 
 RepositoryLock::~RepositoryLock() { Release().IgnoreError(); }
 
+std::string RepositoryLock::name() const {
+  std::lock_guard guard(mutex_);
+  return name_;
+}
+
 void RepositoryLock::RefreshLoop() {
   std::unique_lock guard(mutex_);
   while (!released_) {
@@ -112,14 +129,24 @@ void RepositoryLock::RefreshLoop() {
                        [&] { return released_; })) {
       return;
     }
-    // Write the fresh lock before removing the old one so we are never unlocked.
-    LockInfo fresh = info_;
-    fresh.time_ns = repo_->clock().NowNanos();
-    Result<Id> id = repo_->SaveSealedFile(ObjectKind::kLock, EncodeLock(fresh));
-    if (!id.ok()) continue;
-    repo_->backend().Remove(ObjectKey{ObjectKind::kLock, name_}).IgnoreError();
-    name_ = id->Hex();
+    RefreshLocked().IgnoreError();  // tried again at the next interval
   }
+}
+
+Status RepositoryLock::Refresh() {
+  std::lock_guard guard(mutex_);
+  if (released_) return Status::Ok();
+  return RefreshLocked();
+}
+
+Status RepositoryLock::RefreshLocked() {
+  // Write the fresh lock before removing the old one so we are never unlocked.
+  LockInfo fresh = info_;
+  fresh.time_ns = repo_->clock().NowNanos();
+  LIFEBOAT_ASSIGN_OR_RETURN(Id id, repo_->SaveSealedFile(ObjectKind::kLock, EncodeLock(fresh)));
+  repo_->backend().Remove(ObjectKey{ObjectKind::kLock, name_}).IgnoreError();
+  name_ = id.Hex();
+  return Status::Ok();
 }
 
 Status RepositoryLock::Release() {

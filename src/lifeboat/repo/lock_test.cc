@@ -2,11 +2,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <limits>
 
 #include "lifeboat/crypto/sha256.h"
+#include "lifeboat/storage/local_backend.h"
 #include "lifeboat/storage/testing/memory_backend.h"
 
 namespace lifeboat::repo {
@@ -30,9 +33,10 @@ class LockTest : public ::testing::Test {
     repo_ = std::move(opened).value();
   }
 
-  std::unique_ptr<RepositoryLock> Acquire(bool exclusive, const std::string& hostname,
+  template <typename Kind>
+  std::unique_ptr<RepositoryLock> Acquire(Kind kind, const std::string& hostname,
                                           const std::string& username) {
-    auto lock = RepositoryLock::Acquire(repo_.get(), exclusive, hostname, username);
+    auto lock = RepositoryLock::Acquire(repo_.get(), kind, hostname, username);
     EXPECT_TRUE(lock.ok()) << lock.status().ToString();
     return lock.ok() ? std::move(lock).value() : nullptr;
   }
@@ -168,6 +172,79 @@ TEST_F(LockTest, DestructorReleases) {
     EXPECT_EQ(LockCount(), 1u);
   }
   EXPECT_EQ(LockCount(), 0u);
+}
+
+TEST_F(LockTest, PruneLocksExcludeEachOtherButNotSharedLocks) {
+  std::unique_ptr<RepositoryLock> prune = Acquire(LockKind::kPrune, "host-a", "alice");
+  ASSERT_NE(prune, nullptr);
+  std::unique_ptr<RepositoryLock> shared = Acquire(LockKind::kShared, "host-b", "bob");
+  ASSERT_NE(shared, nullptr);
+  auto second = RepositoryLock::Acquire(repo_.get(), LockKind::kPrune, "host-c", "carol");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kLockHeld);
+  EXPECT_EQ(second.status().message(),
+            "the repository is locked: " + Holder("a prune", "alice@host-a", kStartNs));
+  auto exclusive = RepositoryLock::Acquire(repo_.get(), LockKind::kExclusive, "host-c", "carol");
+  EXPECT_EQ(exclusive.status().code(), StatusCode::kLockHeld);
+}
+
+TEST_F(LockTest, RefreshKeepsTheCreationTime) {
+  std::unique_ptr<RepositoryLock> lock = Acquire(LockKind::kShared, "host-a", "alice");
+  const std::string first_name = lock->name();
+  clock_.AdvanceSeconds(kLockStaleAfterSeconds);
+  ASSERT_TRUE(lock->Refresh().ok());
+  EXPECT_NE(lock->name(), first_name);
+  EXPECT_EQ(LockCount(), 1u);
+  Result<std::vector<NamedLock>> locks = ReadLocks(repo_.get());
+  ASSERT_TRUE(locks.ok());
+  ASSERT_EQ(locks->size(), 1u);
+  EXPECT_EQ(locks->front().info->created_ns, kStartNs);
+  EXPECT_EQ(locks->front().info->time_ns, kStartNs + kLockStaleAfterSeconds * kSecond);
+  // Fresh again: a minute later it is not stale.
+  clock_.AdvanceSeconds(60);
+  EXPECT_FALSE(IsStaleLock(*locks->front().info, clock_.NowNanos(), "host-b"));
+}
+
+// `unlock` without --remove-all: a lock of a process that died on this host goes, the same lock
+// seen from another host (which cannot tell whether the process runs) stays until it is old.
+TEST(RemoveLocks, RemovesTheLockOfADeadProcessOnThisHostOnly) {
+  char templ[] = "/tmp/lifeboat-lock-XXXXXX";
+  ASSERT_NE(mkdtemp(templ), nullptr);
+  const std::string root = templ;
+  storage::LocalBackend backend(root + "/repo");
+  ASSERT_TRUE(backend.CreateRoot().ok());
+  FakeClock clock(kStartNs);
+  InitOptions options;
+  options.kdf = crypto::KdfParams{1, 8 * 1024, 1};
+  ASSERT_TRUE(Repository::Init(&backend, "pw", options, clock).ok());
+  auto repository = Repository::Open(&backend, "pw", clock);
+  ASSERT_TRUE(repository.ok());
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child takes a lock and dies without releasing it.
+    auto lock = RepositoryLock::Acquire(repository->get(), LockKind::kShared, "host-a", "dead");
+    _exit(lock.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto mine = RepositoryLock::Acquire(repository->get(), LockKind::kShared, "host-a", "alive");
+  ASSERT_TRUE(mine.ok());
+
+  Result<int> elsewhere = RemoveLocks(repository->get(), false, "host-b");
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_EQ(*elsewhere, 0);
+  Result<int> here = RemoveLocks(repository->get(), false, "host-a");
+  ASSERT_TRUE(here.ok());
+  EXPECT_EQ(*here, 1);
+  Result<std::vector<NamedLock>> left = ReadLocks(repository->get());
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().info->username, "alive");
+  ASSERT_TRUE((*mine)->Release().ok());
+  std::filesystem::remove_all(root);
 }
 
 TEST(IsStaleLock, DependsOnAgeAndOnLocalProcesses) {

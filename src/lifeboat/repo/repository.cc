@@ -189,6 +189,23 @@ Result<Bytes> Repository::LoadSealedFile(ObjectKind kind, const std::string& nam
 
 Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>>
 Repository::ReadAllIndexFiles() {
+  // prune writes replacement index files before removing the ones they replace, so a file that
+  // vanished between listing and reading means a newer listing has its entries.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>> files =
+        ReadIndexFilesOnce();
+    if (files.ok() || files.status().code() != StatusCode::kNotFound || attempt == kAttempts) {
+      if (!files.ok()) {
+        return files.status().WithHint("run `lifeboat check` to see the extent of the damage");
+      }
+      return files;
+    }
+  }
+}
+
+Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>>
+Repository::ReadIndexFilesOnce() {
   std::vector<std::string> names;
   LIFEBOAT_RETURN_IF_ERROR(
       backend_->List(ObjectKind::kIndex, "", [&](const storage::ObjectInfo& o) {
@@ -220,19 +237,75 @@ Repository::ReadAllIndexFiles() {
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& thread : pool) thread.join();
   for (const Status& error : errors) {
-    if (!error.ok()) {
-      return error.WithHint("run `lifeboat check` to see the extent of the damage");
-    }
+    if (error.code() == StatusCode::kNotFound) return error;
+  }
+  for (const Status& error : errors) {
+    if (!error.ok()) return error;
   }
   return files;
 }
 
+Result<std::vector<std::pair<std::string, GarbageMarker>>> Repository::ListGarbageMarkers() {
+  std::vector<std::string> names;
+  LIFEBOAT_RETURN_IF_ERROR(
+      backend_->List(ObjectKind::kGarbage, "", [&](const storage::ObjectInfo& o) {
+        names.push_back(o.key.name);
+        return Status::Ok();
+      }));
+  std::sort(names.begin(), names.end());
+  std::vector<std::pair<std::string, GarbageMarker>> markers;
+  for (const std::string& name : names) {
+    Result<Bytes> payload = LoadSealedFile(ObjectKind::kGarbage, name);
+    // A marker removed since the listing was dealt with by a sweep: its packs are gone from
+    // the index (the sweep rewrites the index before it removes packs and then the marker).
+    if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) continue;
+    if (!payload.ok()) return payload.status();
+    Result<GarbageMarker> marker = DecodeGarbageMarker(*payload);
+    if (!marker.ok()) return marker.status().WithContext("garbage/" + name);
+    markers.emplace_back(name, std::move(marker).value());
+  }
+  return markers;
+}
+
+void Repository::AddPendingPacks(const std::vector<Id>& packs) {
+  std::lock_guard lock(inflight_mutex_);
+  pending_packs_.insert(packs.begin(), packs.end());
+}
+
+bool Repository::HasBlob(const Id& id) {
+  const std::optional<BlobLocation> location = index_.Lookup(id);
+  if (!location) return false;
+  std::lock_guard lock(inflight_mutex_);
+  return !pending_packs_.contains(location->pack) || restored_.contains(id);
+}
+
 Status Repository::LoadIndex() {
+  // Markers first: a sweep removes a marker only after the index no longer lists its packs, so
+  // any pack pending deletion in the index read next is known to be pending.
+  Result<std::vector<std::pair<std::string, GarbageMarker>>> markers = ListGarbageMarkers();
+  if (!markers.ok()) {
+    return markers.status()
+        .WithContext("reading garbage markers")
+        .WithHint("run `lifeboat check` to see the extent of the damage");
+  }
+  std::unordered_set<Id, IdHash> pending;
+  for (const auto& [name, marker] : *markers) {
+    pending.insert(marker.packs.begin(), marker.packs.end());
+  }
   LIFEBOAT_ASSIGN_OR_RETURN(auto files, ReadAllIndexFiles());
-  for (const auto& [name, packs] : files) {
-    for (const IndexedPack& pack : packs) index_.AddStaged(pack);
+  index_.Clear();
+  // The index keeps the first location it sees of a blob stored twice: live packs go first.
+  for (const bool pending_pass : {false, true}) {
+    for (const auto& [name, packs] : files) {
+      for (const IndexedPack& pack : packs) {
+        if (pending.contains(pack.pack) == pending_pass) index_.AddStaged(pack);
+      }
+    }
   }
   index_.Compact();
+  std::lock_guard lock(inflight_mutex_);
+  pending_packs_ = std::move(pending);
+  restored_.clear();
   return Status::Ok();
 }
 
@@ -241,9 +314,14 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintex
     return InvalidArgumentError("blob of " + std::to_string(plaintext.size()) +
                                 " bytes exceeds the largest storable blob");
   }
-  if (index_.Contains(id)) return false;
+  const std::optional<BlobLocation> location = index_.Lookup(id);
   {
     std::lock_guard lock(inflight_mutex_);
+    if (location) {
+      if (!pending_packs_.contains(location->pack)) return false;
+      // Its pack may be deleted soon: store it again, once.
+      if (!restored_.insert(id).second) return false;
+    }
     if (!inflight_.insert(id).second) return false;
   }
   CompressionOptions options;

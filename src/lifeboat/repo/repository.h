@@ -27,6 +27,7 @@
 #include "lifeboat/crypto/keyed_hash.h"
 #include "lifeboat/repo/blob.h"
 #include "lifeboat/repo/chunker.h"
+#include "lifeboat/repo/garbage.h"
 #include "lifeboat/repo/index.h"
 #include "lifeboat/repo/key_file.h"
 #include "lifeboat/repo/pack.h"
@@ -97,16 +98,30 @@ class Repository {
   const crypto::KeyedHash& id_hash() const { return *id_hash_; }
 
   // --- index ---
-  // Reads every index file (in parallel) into the in-memory index. Damaged index files fail
-  // with kCorruption naming the file.
+  // Reads the garbage markers, then every index file (in parallel), into the in-memory index,
+  // replacing what it held. Packs pending deletion (listed by a marker) stay readable, but their
+  // entries come last, so a blob also stored elsewhere is read from there, and SaveBlob and
+  // HasBlob treat blobs only they hold as absent (repo/garbage.h). Damaged index files and
+  // markers fail with kCorruption naming the file: a writer that could not read a marker might
+  // deduplicate against a pack about to be deleted. Calling it again reloads (prune does, after
+  // its sweep); blobs saved since the last Flush would be forgotten, so flush first.
   Status LoadIndex();
   Index& index() { return index_; }
-  // Every index file's id and the packs it lists (for check and stats).
+  // Every index file's id and the packs it lists (for check, stats and prune). An index file
+  // that disappears while being read (prune replaced it) makes the listing start over.
   Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>> ReadAllIndexFiles();
+  // Every garbage marker's name and content, sorted by name.
+  Result<std::vector<std::pair<std::string, GarbageMarker>>> ListGarbageMarkers();
+  // Treats these packs as pending deletion from now on (prune, before copying blobs out of
+  // packs it is about to mark). Call before SaveBlob runs.
+  void AddPendingPacks(const std::vector<Id>& packs);
+  // True when the blob is stored in a pack that is not pending deletion, or was stored again
+  // during this session: what a writer may reference without storing it.
+  bool HasBlob(const Id& id);
 
   // --- blobs ---
-  // Stores a blob unless the repository already has it. Returns true when it was added. The
-  // blob is durable only after Flush(). Packs are written by upload threads; once one upload
+  // Stores a blob unless the repository already has it (HasBlob). Returns true when it was added.
+  // The blob is durable only after Flush(). Packs are written by upload threads; once one upload
   // has failed, SaveBlob and Flush keep returning that error: a backup stops at the first
   // storage failure, and a new Repository must be opened to try again.
   Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
@@ -145,6 +160,7 @@ class Repository {
 
  private:
   Repository(storage::Backend* backend, const Clock& clock, MasterKey master, std::string key_name);
+  Result<std::vector<std::pair<std::string, std::vector<IndexedPack>>>> ReadIndexFilesOnce();
   Status UploadPack(FinishedPack pack);
   Status WriteIndexFile(std::vector<IndexedPack> packs);
   // Hands a finished pack to the upload threads (started on first use), waiting until one is
@@ -170,8 +186,11 @@ class Repository {
 
   std::mutex pack_mutex_[2];  // one open pack per blob type, so trees share packs
   std::unique_ptr<PackBuilder> open_packs_[2];
-  std::mutex inflight_mutex_;
+  std::mutex inflight_mutex_;  // guards inflight_, pending_packs_ and restored_
   std::unordered_set<Id, IdHash> inflight_;
+  std::unordered_set<Id, IdHash> pending_packs_;
+  // Blobs whose only indexed copies are in pending packs and that this session stored again.
+  std::unordered_set<Id, IdHash> restored_;
   std::mutex pending_index_mutex_;
   std::vector<IndexedPack> pending_index_;
   std::atomic<uint64_t> blobs_added_{0};

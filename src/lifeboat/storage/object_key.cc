@@ -8,8 +8,9 @@ namespace {
 constexpr size_t kNameLength = 64;
 constexpr size_t kFanOutLength = 2;
 
-constexpr ObjectKind kDirectoryKinds[] = {ObjectKind::kKey, ObjectKind::kPack, ObjectKind::kIndex,
-                                          ObjectKind::kSnapshot, ObjectKind::kLock};
+constexpr ObjectKind kDirectoryKinds[] = {ObjectKind::kKey,   ObjectKind::kPack,
+                                          ObjectKind::kIndex, ObjectKind::kSnapshot,
+                                          ObjectKind::kLock,  ObjectKind::kGarbage};
 
 bool IsLowercaseHex(std::string_view text) {
   for (char c : text) {
@@ -38,6 +39,8 @@ std::string_view ObjectKindName(ObjectKind kind) {
       return "snapshot";
     case ObjectKind::kLock:
       return "lock";
+    case ObjectKind::kGarbage:
+      return "garbage";
   }
   LIFEBOAT_CHECK(false, "unknown ObjectKind");
   return "";
@@ -57,6 +60,8 @@ std::string_view ObjectKindDirectory(ObjectKind kind) {
       return "snapshots";
     case ObjectKind::kLock:
       return "locks";
+    case ObjectKind::kGarbage:
+      return "garbage";
   }
   LIFEBOAT_CHECK(false, "unknown ObjectKind");
   return "";

@@ -7,6 +7,7 @@
 //   index/<name>      index files
 //   snapshots/<name>  snapshots
 //   locks/<name>      locks
+//   garbage/<name>    garbage markers: packs prune has marked for deletion (docs/FORMAT.md)
 #pragma once
 
 #include <optional>
@@ -15,7 +16,7 @@
 
 namespace lifeboat::storage {
 
-enum class ObjectKind { kConfig, kKey, kPack, kIndex, kSnapshot, kLock };
+enum class ObjectKind { kConfig, kKey, kPack, kIndex, kSnapshot, kLock, kGarbage };
 
 std::string_view ObjectKindName(ObjectKind kind);  // "config", "key", "pack", ...
 // The top-level directory of a kind ("" for config).

@@ -16,6 +16,7 @@ TEST(ObjectPath, MapsEachKindToItsDirectory) {
   EXPECT_EQ(ObjectPath({ObjectKind::kIndex, kName}), "index/" + kName);
   EXPECT_EQ(ObjectPath({ObjectKind::kSnapshot, kName}), "snapshots/" + kName);
   EXPECT_EQ(ObjectPath({ObjectKind::kLock, kName}), "locks/" + kName);
+  EXPECT_EQ(ObjectPath({ObjectKind::kGarbage, kName}), "garbage/" + kName);
 }
 
 TEST(ObjectPath, NamesKindsAndDirectories) {
@@ -33,7 +34,7 @@ TEST(ObjectPathDeathTest, RejectsNamesThatAreNotIds) {
 
 TEST(ParseObjectPath, InvertsObjectPathForEveryKind) {
   for (ObjectKind kind : {ObjectKind::kKey, ObjectKind::kPack, ObjectKind::kIndex,
-                          ObjectKind::kSnapshot, ObjectKind::kLock}) {
+                          ObjectKind::kSnapshot, ObjectKind::kLock, ObjectKind::kGarbage}) {
     const ObjectKey key{kind, kName};
     EXPECT_EQ(ParseObjectPath(ObjectPath(key)), key) << ObjectKindName(kind);
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -41,6 +42,30 @@ inline std::string TestContent(size_t size, uint32_t seed) {
   return data;
 }
 
+// What a restore of the snapshot would write: every file's content by path ("/dir/file"),
+// read through `repository` (open it fresh, with its own index, so no writer's cache helps).
+inline std::map<std::string, std::string> ReadSnapshotFiles(repo::Repository& repository,
+                                                            const Id& snapshot_id) {
+  auto [id, snapshot] = ValueOrDie(repository.FindSnapshot(snapshot_id.Hex()));
+  std::map<std::string, std::string> files;
+  std::vector<std::pair<std::string, Id>> trees = {{"", snapshot.tree}};
+  while (!trees.empty()) {
+    auto [path, tree_id] = trees.back();
+    trees.pop_back();
+    repo::Tree tree = ValueOrDie(repository.LoadTree(tree_id));
+    for (const repo::Node& node : tree.nodes) {
+      if (node.subtree) trees.emplace_back(path + "/" + node.name, *node.subtree);
+      if (node.type != repo::NodeType::kFile) continue;
+      std::string& content = files[path + "/" + node.name];
+      for (const repo::ContentChunk& chunk : node.content) {
+        Bytes data = ValueOrDie(repository.LoadBlob(chunk.id));
+        content.append(data.begin(), data.end());
+      }
+    }
+  }
+  return files;
+}
+
 class TestRepository {
  public:
   TestRepository() : clock_(1'700'000'000'000'000'000) {
@@ -54,6 +79,13 @@ class TestRepository {
   }
 
   repo::Repository& repository() { return *repository_; }
+
+  // ReadSnapshotFiles through a freshly opened instance.
+  std::map<std::string, std::string> ReadFiles(const Id& snapshot) {
+    auto fresh = OpenFresh();
+    ExpectOk(fresh->LoadIndex());
+    return ReadSnapshotFiles(*fresh, snapshot);
+  }
   storage::testing::MemoryBackend& backend() { return backend_; }
   FakeClock& clock() { return clock_; }
 

@@ -44,6 +44,24 @@ void FaultyBackend::CrashNow() {
   crashed_ = true;
 }
 
+void FaultyBackend::CrashAtMutation(uint64_t k) {
+  std::lock_guard lock(mutex_);
+  mutations_ = 0;
+  crash_at_mutation_ = k;
+}
+
+uint64_t FaultyBackend::MutationCount() const {
+  std::lock_guard lock(mutex_);
+  return mutations_;
+}
+
+bool FaultyBackend::CountMutation() {
+  std::lock_guard lock(mutex_);
+  ++mutations_;
+  if (crash_at_mutation_ != 0 && mutations_ >= crash_at_mutation_) crashed_ = true;
+  return crashed_;
+}
+
 uint64_t FaultyBackend::CallCount(BackendMethod method) const {
   std::lock_guard lock(mutex_);
   return calls_[MethodIndex(method)];
@@ -66,10 +84,7 @@ std::vector<Fault> FaultyBackend::Match(BackendMethod method, ObjectKind kind) {
 Status FaultyBackend::Put(const ObjectKey& key, ByteView data, const PutOptions& options) {
   const std::vector<Fault> faults = Match(BackendMethod::kPut, key.kind);
   LIFEBOAT_RETURN_IF_ERROR(Apply(faults));
-  {
-    std::lock_guard lock(mutex_);
-    if (crashed_) return IoError("simulated crash");
-  }
+  if (CountMutation()) return IoError("simulated crash");
   LIFEBOAT_RETURN_IF_ERROR(inner_->Put(key, data, options));
   return AfterInner(faults);
 }
@@ -109,6 +124,7 @@ Status FaultyBackend::List(ObjectKind kind, std::string_view prefix, const ListV
 Status FaultyBackend::Remove(const ObjectKey& key) {
   const std::vector<Fault> faults = Match(BackendMethod::kRemove, key.kind);
   LIFEBOAT_RETURN_IF_ERROR(Apply(faults));
+  if (CountMutation()) return IoError("simulated crash");
   LIFEBOAT_RETURN_IF_ERROR(inner_->Remove(key));
   return AfterInner(faults);
 }

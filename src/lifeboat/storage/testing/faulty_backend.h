@@ -48,8 +48,15 @@ class FaultyBackend final : public Backend {
 
   void AddFault(Fault fault);
   void ClearFaults();
-  // After this, every Put fails with kIoError ("simulated crash") and stores nothing.
+  // After this, every Put and Remove fails with kIoError ("simulated crash") and changes
+  // nothing.
   void CrashNow();
+  // The process "dies" at its k-th write from now on (Put and Remove counted together, from
+  // 1): that call and every later Put or Remove fail with kIoError ("simulated crash") and
+  // change nothing.
+  void CrashAtMutation(uint64_t k);
+  // Puts and Removes seen since the last CrashAtMutation (or since construction).
+  uint64_t MutationCount() const;
   uint64_t CallCount(BackendMethod method) const;
 
   BackendProperties Properties() const override { return inner_->Properties(); }
@@ -70,6 +77,10 @@ class FaultyBackend final : public Backend {
   std::vector<Fault> faults_;
   uint64_t calls_[5] = {};
   bool crashed_ = false;
+  uint64_t mutations_ = 0;
+  uint64_t crash_at_mutation_ = 0;  // 0: none
+  // Counts a Put or Remove; true when it must fail as a crash.
+  bool CountMutation();
 };
 
 }  // namespace lifeboat::storage::testing

@@ -126,6 +126,18 @@ TEST_F(FaultyBackendTest, CrashNowFailsEveryLaterPutAndStoresNothing) {
   EXPECT_TRUE(faulty_.Get(kPack).ok());
 }
 
+TEST_F(FaultyBackendTest, CrashAtMutationCountsPutsAndRemovesTogether) {
+  faulty_.CrashAtMutation(3);
+  const ObjectKey lock{ObjectKind::kLock, std::string(64, '1')};
+  EXPECT_TRUE(faulty_.Put(lock, ToBytes("lock")).ok());                        // 1
+  EXPECT_TRUE(faulty_.Remove(lock).ok());                                      // 2
+  EXPECT_EQ(faulty_.Put(lock, ToBytes("lock")).message(), "simulated crash");  // 3
+  EXPECT_EQ(faulty_.Remove(kPack).message(), "simulated crash");
+  EXPECT_EQ(faulty_.MutationCount(), 4u);
+  EXPECT_TRUE(faulty_.Get(kPack).ok()) << "reads go on, as on disk after a crash";
+  EXPECT_EQ(inner_.ObjectCount(), 2u);
+}
+
 TEST_F(FaultyBackendTest, DelaysCalls) {
   faulty_.AddFault({.method = BackendMethod::kStat, .delay = std::chrono::milliseconds(50)});
   const auto start = std::chrono::steady_clock::now();
