@@ -1,10 +1,12 @@
 #include "lifeboat/ops/copy.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace lifeboat::ops {
 
@@ -12,17 +14,40 @@ namespace {
 
 using IdMap = std::unordered_map<Id, Id, IdHash>;
 
+// One tree's blobs to copy, filled in by the pool.
+struct Batch {
+  std::vector<Id> source_ids;
+  std::vector<Id> destination_ids;
+  size_t remaining = 0;  // guarded by Copier::mutex_
+};
+
+// Walks trees on the calling thread and copies blobs on a pool. A tree hands its blobs to the
+// pool before descending into its subtrees and waits for them only before it is written, so
+// reads of many directories overlap: copying from S3 is not one round trip after another.
 class Copier {
  public:
   Copier(repo::Repository& source, repo::Repository& destination, const CopyOptions& options,
          CopyProgress* progress)
-      : source_(source), destination_(destination), options_(options), progress_(progress) {}
+      : source_(source), destination_(destination), options_(options), progress_(progress) {
+    for (int i = 0; i < std::max(options.threads, 1); ++i) {
+      workers_.emplace_back([this] { Work(); });
+    }
+  }
+
+  ~Copier() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_ready_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
+  }
 
   // The destination id of a source tree, copying it and everything below it first.
   Result<Id> CopyTree(const Id& source_tree) {
     if (auto known = trees_.find(source_tree); known != trees_.end()) return known->second;
-    // Forgetting happens only here, before this tree's chunks are looked up, so every id a
-    // tree needs is still in the map when the tree is rewritten.
+    // Forgetting only drops what later trees could reuse: each tree keeps the ids it needs
+    // in `resolved`.
     if (blobs_.size() > options_.max_remembered_ids) blobs_.clear();
     if (trees_.size() > options_.max_remembered_ids) trees_.clear();
 
@@ -32,25 +57,33 @@ class Copier {
                                          " from the source");
     }
     repo::Tree tree = std::move(loaded).value();
-    std::vector<Id> needed;
-    std::unordered_set<Id, IdHash> listed;
+    IdMap resolved;
+    auto batch = std::make_shared<Batch>();
     for (const repo::Node& node : tree.nodes) {
       for (const repo::ContentChunk& chunk : node.content) {
-        if (!blobs_.contains(chunk.id) && listed.insert(chunk.id).second) {
-          needed.push_back(chunk.id);
+        if (resolved.contains(chunk.id)) continue;
+        if (auto known = blobs_.find(chunk.id); known != blobs_.end()) {
+          resolved.emplace(chunk.id, known->second);
+        } else {
+          resolved.emplace(chunk.id, Id{});
+          batch->source_ids.push_back(chunk.id);
         }
       }
     }
-    LIFEBOAT_RETURN_IF_ERROR(CopyBlobs(needed));
-    for (repo::Node& node : tree.nodes) {
-      for (repo::ContentChunk& chunk : node.content) chunk.id = blobs_.at(chunk.id);
-    }
-    // Subtrees after the chunks: descending may empty the blob map.
+    Submit(batch);
     for (repo::Node& node : tree.nodes) {
       if (node.subtree) {
         LIFEBOAT_ASSIGN_OR_RETURN(Id copied, CopyTree(*node.subtree));
         node.subtree = copied;
       }
+    }
+    LIFEBOAT_RETURN_IF_ERROR(Wait(*batch));
+    for (size_t at = 0; at < batch->source_ids.size(); ++at) {
+      resolved[batch->source_ids[at]] = batch->destination_ids[at];
+      blobs_.emplace(batch->source_ids[at], batch->destination_ids[at]);
+    }
+    for (repo::Node& node : tree.nodes) {
+      for (repo::ContentChunk& chunk : node.content) chunk.id = resolved.at(chunk.id);
     }
     Result<Id> saved = destination_.SaveTree(tree);
     if (!saved.ok()) return saved.status().WithContext("writing a tree to the destination");
@@ -64,55 +97,58 @@ class Copier {
   uint64_t bytes_present() const { return bytes_present_; }
 
  private:
-  // Reads, hashes and stores blobs on a few threads. A destination id must be computed from
-  // the plaintext, so even a blob the destination has is read once per run.
-  Status CopyBlobs(const std::vector<Id>& ids) {
-    if (ids.empty()) return Status::Ok();
-    std::vector<Id> copied(ids.size());
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::mutex error_mutex;
-    Status first_error;
-    auto record = [&](Status status) {
-      std::lock_guard lock(error_mutex);
-      if (first_error.ok()) first_error = std::move(status);
-      failed = true;
-    };
-    auto work = [&] {
-      for (size_t at = next++; at < ids.size() && !failed; at = next++) {
-        Result<Bytes> plaintext = source_.LoadBlob(ids[at]);
-        if (!plaintext.ok()) {
-          record(
-              plaintext.status().WithContext("reading blob " + ids[at].Hex() + " from the source"));
-          return;
-        }
-        const Id id = destination_.HashBlob(*plaintext);
-        Result<bool> added = destination_.SaveBlob(repo::BlobType::kData, id, *plaintext);
-        if (!added.ok()) {
-          record(added.status().WithContext("writing to the destination"));
-          return;
-        }
-        copied[at] = id;
-        Count(*added, plaintext->size());
-      }
-    };
-    const size_t helpers =
-        std::min(ids.size(), static_cast<size_t>(std::max(options_.threads, 1))) - 1;
-    std::vector<std::thread> threads;
-    threads.reserve(helpers);
-    for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
-    work();
-    for (std::thread& thread : threads) thread.join();
-    if (!first_error.ok()) return first_error;
-    for (size_t at = 0; at < ids.size(); ++at) blobs_.emplace(ids[at], copied[at]);
+  void Submit(const std::shared_ptr<Batch>& batch) {
+    batch->destination_ids.resize(batch->source_ids.size());
+    {
+      std::lock_guard lock(mutex_);
+      batch->remaining = batch->source_ids.size();
+      for (size_t at = 0; at < batch->source_ids.size(); ++at) queue_.emplace_back(batch, at);
+    }
+    work_ready_.notify_all();
+  }
+
+  Status Wait(Batch& batch) {
+    std::unique_lock lock(mutex_);
+    batch_done_.wait(lock, [&] { return batch.remaining == 0; });
+    // Any blob's failure fails the copy, whichever tree it belonged to.
+    return first_error_;
+  }
+
+  void Work() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      auto [batch, at] = std::move(queue_.front());
+      queue_.pop_front();
+      const bool skip = !first_error_.ok();
+      lock.unlock();
+      // After a failure the copy is over: the rest is only counted off, not read.
+      Status status =
+          skip ? Status::Ok() : CopyBlob(batch->source_ids[at], &batch->destination_ids[at]);
+      lock.lock();
+      if (!status.ok() && first_error_.ok()) first_error_ = status;
+      if (--batch->remaining == 0) batch_done_.notify_all();
+    }
+  }
+
+  // A destination id must be computed from the plaintext, so even a blob the destination has
+  // is read once per run.
+  Status CopyBlob(const Id& source_id, Id* destination_id) {
+    Result<Bytes> plaintext = source_.LoadBlob(source_id);
+    if (!plaintext.ok()) {
+      return plaintext.status().WithContext("reading blob " + source_id.Hex() + " from the source");
+    }
+    *destination_id = destination_.HashBlob(*plaintext);
+    Result<bool> added = destination_.SaveBlob(repo::BlobType::kData, *destination_id, *plaintext);
+    if (!added.ok()) return added.status().WithContext("writing to the destination");
+    Count(*added, plaintext->size());
     return Status::Ok();
   }
 
   void Count(bool added, uint64_t bytes) {
-    std::atomic<uint64_t>& blobs = added ? blobs_copied_ : blobs_present_;
-    std::atomic<uint64_t>& total = added ? bytes_copied_ : bytes_present_;
-    blobs += 1;
-    total += bytes;
+    (added ? blobs_copied_ : blobs_present_) += 1;
+    (added ? bytes_copied_ : bytes_present_) += bytes;
     if (progress_ != nullptr) {
       (added ? progress_->blobs_copied : progress_->blobs_present) += 1;
       (added ? progress_->bytes_copied : progress_->bytes_present) += bytes;
@@ -123,8 +159,18 @@ class Copier {
   repo::Repository& destination_;
   const CopyOptions& options_;
   CopyProgress* progress_;
+  // Used by the walking thread only.
   IdMap blobs_;  // source blob id → destination blob id
   IdMap trees_;  // source tree id → destination tree id
+
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable batch_done_;
+  std::deque<std::pair<std::shared_ptr<Batch>, size_t>> queue_;
+  bool stopping_ = false;
+  Status first_error_;
+  std::vector<std::thread> workers_;
+
   std::atomic<uint64_t> blobs_copied_{0};
   std::atomic<uint64_t> bytes_copied_{0};
   std::atomic<uint64_t> blobs_present_{0};

@@ -328,6 +328,32 @@ TEST_F(CopyTest, BoundedIdMapsStillCopyEverything) {
   ExpectChecks(&destination_backend_);
 }
 
+TEST_F(CopyTest, UnreadableSourceFailsTheCopyAndWritesNoSnapshot) {
+  auto [source_id, original] = Backup();
+  // The first read fails the root tree; later ones a subtree or a blob on the pool, whose
+  // failure must reach the caller as the first error, not a cancellation.
+  for (uint64_t first_failing_read : {1, 2, 5, 8, 12}) {
+    SCOPED_TRACE("first failing read " + std::to_string(first_failing_read));
+    FaultyBackend faulty(&source_backend_);
+    auto source = Open(&faulty, kSourcePassword);
+    faulty.AddFault(Fault{.method = BackendMethod::kGet,
+                          .first_call = faulty.CallCount(BackendMethod::kGet) + first_failing_read,
+                          .count = 0,
+                          .kind = storage::ObjectKind::kPack,
+                          .error = IoError("disk gone")});
+    auto destination = Open(&destination_backend_, kDestinationPassword);
+    Result<CopyReport> failed =
+        CopySnapshots(*source, *destination, {{source_id, original}}, {}, nullptr);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.status().code(), StatusCode::kIoError);
+    EXPECT_TRUE(failed.status().message().starts_with("copying snapshot " + source_id.ShortHex() +
+                                                      ": reading "))
+        << failed.status().message();
+    EXPECT_TRUE(failed.status().message().ends_with("disk gone")) << failed.status().message();
+    EXPECT_EQ(Count(destination_backend_, storage::ObjectKind::kSnapshot), 0u);
+  }
+}
+
 class CopyCrashTest : public CopyTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(CopyCrashTest, DestinationFailingAtAWriteLeavesNoSnapshotAndARerunCompletes) {
