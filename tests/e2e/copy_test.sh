@@ -99,8 +99,40 @@ expect 2 -r "${dst_repo}" copy --from-repo "${src_repo}"
 assert_err_contains "no source repository password given" "copy without a source password"
 assert_err_contains "LIFEBOAT_FROM_PASSWORD" "the hint names the source's variable"
 
-step "the destination still checks"
-expect 0 -r "${dst_repo}" snapshots --json
-assert_eq "$(json 'len(d)')" "2" "two snapshots in the destination"
+step "kill -9 a copy once it has written packs; the next copy completes it"
+for file in 0 1 2 3 4 5; do head -c 12000000 /dev/urandom >"${data}/dir/more${file}.bin"; done
+expect 0 -r "${src_repo}" --password-file "${WORK}/src-pw" --json backup "${data}"
+snap3="$(json 'd["snapshot_id"]')"
+packs_before="$(find "${dst_repo}/data" -type f | wc -l)"
+"${LIFEBOAT}" -r "${dst_repo}" copy "${from[@]}" >"${WORK}/bg.out" 2>"${WORK}/bg.err" &
+bg_pid=$!
+BACKGROUND_PIDS+=("${bg_pid}")
+packs="${packs_before}"
+for _ in $(seq 1 1200); do
+  packs="$(find "${dst_repo}/data" -type f ! -name '.tmp-*' 2>/dev/null | wc -l || true)"
+  [[ "${packs}" -gt "${packs_before}" ]] && break
+  kill -0 "${bg_pid}" 2>/dev/null || break
+  sleep 0.05
+done
+if kill -9 "${bg_pid}" 2>/dev/null; then
+  wait "${bg_pid}" 2>/dev/null || true
+  expect 0 -r "${dst_repo}" snapshots --json
+  assert_eq "$(json 'len(d)')" "2" "a killed copy leaves no snapshot"
+  expect 0 -r "${dst_repo}" check
+else
+  # Not a lifeboat failure, but then this run did not test a crash.
+  wait "${bg_pid}" 2>/dev/null || true
+  echo "WARNING: the copy finished before it could be killed; no crash was exercised" >&2
+fi
+expect 0 -r "${dst_repo}" unlock
+expect 0 -r "${src_repo}" --password-file "${WORK}/src-pw" unlock
+expect 0 -r "${dst_repo}" copy "${from[@]}"
+assert_out_contains "already there" "the earlier snapshots are skipped"
+expect 0 -r "${dst_repo}" --json snapshots
+assert_eq "$(json 'len(d)')" "3" "three snapshots in the destination"
+assert_eq "$(json 'd[-1]["original"]')" "${snap3}" "the third copy records its original"
+expect 0 -r "${dst_repo}" restore latest --target "${WORK}/restore3"
+diff -r --no-dereference "${data}" "${WORK}/restore3${data}" >"${WORK}/diff.txt" 2>&1 ||
+  fail "the restore after the crash differs: $(head -5 "${WORK}/diff.txt")"
 expect 0 -r "${dst_repo}" check --read-data
 echo "PASS: ${TEST_NAME}"
