@@ -79,6 +79,11 @@ step "a filter that matches nothing copies nothing"
 expect 0 -r "${dst_repo}" copy "${from[@]}" --host no-such-host
 assert_out_contains "0 snapshots copied, 0 already there" "empty selection"
 
+step "an unknown snapshot is an error that names the source"
+expect 1 -r "${dst_repo}" copy "${from[@]}" deadbeef
+assert_err_contains "lifeboat: error: source repository: no snapshot has an id starting with deadbeef" \
+  "unknown snapshot id"
+
 step "a wrong source password exits with 12 and names the source"
 expect 12 -r "${dst_repo}" copy --from-repo "${src_repo}" --from-password-file "${WORK}/wrong-pw"
 assert_err_contains \

@@ -86,7 +86,9 @@ Result<std::vector<std::pair<Id, repo::Snapshot>>> Select(repo::Repository& sour
       }
       found = all.back();
     } else {
-      LIFEBOAT_ASSIGN_OR_RETURN(found, source.FindSnapshot(reference));
+      Result<std::pair<Id, repo::Snapshot>> named = source.FindSnapshot(reference);
+      if (!named.ok()) return named.status().WithContext("source repository");
+      found = std::move(named).value();
     }
     if (seen.insert(found.first).second) selected.push_back(std::move(found));
   }
