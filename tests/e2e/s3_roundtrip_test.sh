@@ -57,6 +57,29 @@ expect 0 check --read-data
 expect 0 check --json
 assert_eq "$(json 'd["ok"]')" "True" "check --json"
 
+step "copy local -> S3 -> local restores byte-exact"
+near="${WORK}/near-repo"
+far="${WORK}/far-repo"
+LIFEBOAT_PASSWORD="near secret" expect 0 -r "${near}" init
+LIFEBOAT_PASSWORD="near secret" expect 0 -r "${near}" --json backup "${src}"
+near_snap="$(json 'd["snapshot_id"]')"
+expect 0 copy --from-repo "${near}" --from-password-command "printf 'near secret'" latest
+assert_out_contains "1 snapshot copied, 0 already there" "copied into S3"
+expect 0 copy --from-repo "${near}" --from-password-command "printf 'near secret'" latest
+assert_out_contains "0 snapshots copied, 1 already there" "copying into S3 again copies nothing"
+LIFEBOAT_PASSWORD="far secret" expect 0 -r "${far}" init
+LIFEBOAT_PASSWORD="far secret" LIFEBOAT_FROM_PASSWORD="correct horse" \
+  expect 0 -r "${far}" copy --from-repo "${LIFEBOAT_REPOSITORY}" latest
+assert_out_contains "1 snapshot copied, 0 already there" "copied out of S3"
+LIFEBOAT_PASSWORD="far secret" expect 0 -r "${far}" snapshots --json
+assert_eq "$(json 'd[0]["original"]')" "${near_snap}" "a copy of a copy names the first original"
+LIFEBOAT_PASSWORD="far secret" expect 0 -r "${far}" restore latest --target "${WORK}/far-restore"
+diff -r --no-dereference "${src}" "${WORK}/far-restore${src}" >"${WORK}/diff.txt" 2>&1 ||
+  fail "content copied through S3 differs: $(head -5 "${WORK}/diff.txt")"
+LIFEBOAT_PASSWORD="far secret" expect 0 -r "${far}" check --read-data
+expect 0 snapshots --json
+assert_eq "$(json 'len(d)')" "3" "the S3 repository holds the copy besides its own snapshots"
+
 step "errors name their cause"
 AWS_SECRET_ACCESS_KEY=not-the-secret expect 1 snapshots
 assert_err_contains "rejected the credentials: SignatureDoesNotMatch" "wrong secret"

@@ -18,6 +18,8 @@ constexpr const char* kFooter = R"(Environment:
   LIFEBOAT_PASSWORD_FILE     file holding the password (--password-file)
   LIFEBOAT_PASSWORD_COMMAND  command printing the password (--password-command)
   LIFEBOAT_NEW_PASSWORD      new password for `key add` and `key passwd`
+  LIFEBOAT_FROM_REPOSITORY   source repository of `copy` (--from-repo); its password from
+  LIFEBOAT_FROM_PASSWORD, LIFEBOAT_FROM_PASSWORD_FILE or LIFEBOAT_FROM_PASSWORD_COMMAND
   LIFEBOAT_KDF_PARAMS        "time,memory_kib,parallelism" for new keys; for tests only
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 10 no repository,
@@ -78,6 +80,7 @@ int Dispatch(int argc, const char* const* argv) {
   AddDumpCommand(app, table);
   AddDiffCommand(app, table);
   AddCheckCommand(app, table);
+  AddCopyCommand(app, table);
   AddForgetCommand(app, table);
   AddPruneCommand(app, table);
   AddRepairCommand(app, table);

@@ -27,7 +27,9 @@ class AppTest : public testing::Test {
  protected:
   void SetUp() override {
     for (const char* name : {"LIFEBOAT_REPOSITORY", "LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE",
-                             "LIFEBOAT_PASSWORD_COMMAND", "LIFEBOAT_NEW_PASSWORD"}) {
+                             "LIFEBOAT_PASSWORD_COMMAND", "LIFEBOAT_NEW_PASSWORD",
+                             "LIFEBOAT_FROM_REPOSITORY", "LIFEBOAT_FROM_PASSWORD",
+                             "LIFEBOAT_FROM_PASSWORD_FILE", "LIFEBOAT_FROM_PASSWORD_COMMAND"}) {
       unsetenv(name);
     }
     setenv("LIFEBOAT_KDF_PARAMS", "1,8192,1", 1);

@@ -71,6 +71,7 @@ void AddRestoreCommand(CLI::App& app, CommandTable& table);
 void AddDumpCommand(CLI::App& app, CommandTable& table);
 void AddDiffCommand(CLI::App& app, CommandTable& table);
 void AddCheckCommand(CLI::App& app, CommandTable& table);
+void AddCopyCommand(CLI::App& app, CommandTable& table);
 void AddForgetCommand(CLI::App& app, CommandTable& table);
 void AddKeyCommand(CLI::App& app, CommandTable& table);
 void AddStatsCommand(CLI::App& app, CommandTable& table);

@@ -114,6 +114,20 @@ PasswordSources PasswordSourcesFromEnvironment(std::string command, std::string 
                          .interactive = isatty(STDIN_FILENO) == 1};
 }
 
+PasswordSources FromPasswordSourcesFromEnvironment(std::string command, std::string file) {
+  return PasswordSources{
+      .command = std::move(command),
+      .file = std::move(file),
+      .value = Environment("LIFEBOAT_FROM_PASSWORD"),
+      .interactive = isatty(STDIN_FILENO) == 1,
+      .what = "source repository password",
+      .value_variable = "LIFEBOAT_FROM_PASSWORD",
+      .sources_hint =
+          "give the source repository's password with --from-password-file FILE, "
+          "--from-password-command CMD or the LIFEBOAT_FROM_PASSWORD environment variable, or "
+          "run in a terminal to be asked"};
+}
+
 NewPasswordSources NewPasswordSourcesFromEnvironment(std::string file) {
   return NewPasswordSources{.file = std::move(file),
                             .value = Environment("LIFEBOAT_NEW_PASSWORD"),
@@ -129,8 +143,10 @@ Status CheckPasswordSources(const PasswordSources& sources) {
             "LIFEBOAT_PASSWORD_COMMAND and LIFEBOAT_PASSWORD_FILE");
   }
   if (sources.command.empty() && sources.file.empty() && !sources.value && !sources.interactive) {
-    return InvalidArgumentError("no password given, and stdin is not a terminal to ask for one")
-        .WithHint(std::string(kSourcesHint));
+    // The repository's own password keeps its short, familiar message.
+    const std::string what = sources.sources_hint.empty() ? "password" : sources.what;
+    return InvalidArgumentError("no " + what + " given, and stdin is not a terminal to ask for one")
+        .WithHint(sources.sources_hint.empty() ? std::string(kSourcesHint) : sources.sources_hint);
   }
   return Status::Ok();
 }
@@ -155,8 +171,8 @@ Result<std::string> ReadPassword(const PasswordSources& sources, bool confirm) {
     LIFEBOAT_ASSIGN_OR_RETURN(std::string password, ReadPasswordFile(sources.file));
     return NonEmpty(std::move(password), "password file " + sources.file);
   }
-  if (sources.value) return NonEmpty(*sources.value, "LIFEBOAT_PASSWORD");
-  return Prompt("repository password", confirm);
+  if (sources.value) return NonEmpty(*sources.value, sources.value_variable);
+  return Prompt(sources.what, confirm);
 }
 
 Result<std::string> ReadNewPassword(const NewPasswordSources& sources) {

@@ -28,6 +28,11 @@ struct PasswordSources {
   std::string file = {};
   std::optional<std::string> value = {};  // LIFEBOAT_PASSWORD
   bool interactive = false;               // stdin is a terminal
+  // Which password this is, for prompts and messages, and where it can come from, for the hint
+  // when there is no source: the source repository's password of `copy` has its own options.
+  std::string what = "repository password";
+  std::string value_variable = "LIFEBOAT_PASSWORD";
+  std::string sources_hint = {};  // empty: the hint for --password-file / --password-command
 };
 
 struct NewPasswordSources {
@@ -40,6 +45,10 @@ struct NewPasswordSources {
 // command line (which CLI11 already defaults from their variables).
 PasswordSources PasswordSourcesFromEnvironment(std::string command, std::string file);
 NewPasswordSources NewPasswordSourcesFromEnvironment(std::string file);
+// The source repository's password for `copy`: --from-password-command,
+// --from-password-file (LIFEBOAT_FROM_PASSWORD_COMMAND, LIFEBOAT_FROM_PASSWORD_FILE) and
+// LIFEBOAT_FROM_PASSWORD, in the same order of precedence.
+PasswordSources FromPasswordSourcesFromEnvironment(std::string command, std::string file);
 
 // kInvalidArgument, meant as a usage error, when no source is available or both a command and
 // a file are given. Reads nothing.

@@ -436,6 +436,7 @@ TEST_F(RepositoryTest, SnapshotsRoundTrip) {
   snapshot.tags = {"daily", "t\xc3\xa4g"};
   snapshot.excludes = {"*.tmp"};
   snapshot.parent = crypto::RandomId();
+  snapshot.original = crypto::RandomId();
   snapshot.program_version = "lifeboat 0.1.0";
   snapshot.summary.files_new = 3;
   snapshot.summary.total_bytes = uint64_t{1} << 40;
@@ -456,6 +457,7 @@ TEST_F(RepositoryTest, SnapshotsRoundTrip) {
   EXPECT_EQ(got.excludes, snapshot.excludes);
   EXPECT_EQ(got.tree, snapshot.tree);
   EXPECT_EQ(got.parent, snapshot.parent);
+  EXPECT_EQ(got.original, snapshot.original);
   EXPECT_EQ(got.program_version, snapshot.program_version);
   EXPECT_EQ(got.summary.files_new, 3u);
   EXPECT_EQ(got.summary.total_bytes, uint64_t{1} << 40);

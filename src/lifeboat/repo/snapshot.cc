@@ -38,6 +38,7 @@ json ToJson(const Snapshot& snapshot) {
            {"tree", snapshot.tree.Hex()},
            {"summary", SummaryJson(snapshot.summary)}};
   if (snapshot.parent) out["parent"] = snapshot.parent->Hex();
+  if (snapshot.original) out["original"] = snapshot.original->Hex();
   if (snapshot.manifest) {
     out["manifest"] = json::parse(*snapshot.manifest, nullptr, false);
   }
@@ -75,6 +76,11 @@ Result<Snapshot> DecodeSnapshot(ByteView data) {
       auto parent = Id::FromHex(in["parent"].get<std::string>());
       if (!parent) return CorruptionError("snapshot has an invalid parent id");
       s.parent = *parent;
+    }
+    if (in.contains("original")) {
+      auto original = Id::FromHex(in["original"].get<std::string>());
+      if (!original) return CorruptionError("snapshot has an invalid original id");
+      s.original = *original;
     }
     if (in.contains("manifest")) {
       if (!in["manifest"].is_object()) return CorruptionError("snapshot has an invalid manifest");

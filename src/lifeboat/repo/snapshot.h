@@ -46,6 +46,9 @@ struct Snapshot {
   // What a source records about itself (a database's manifest), as a JSON object's text;
   // stored as an object under "manifest". Unset for file backups.
   std::optional<std::string> manifest;
+  // Set on a snapshot written by `copy`: the id of the snapshot it was copied from, in that
+  // repository (for a copy of a copy, the first one's), so copying again recognises it.
+  std::optional<Id> original;
 };
 
 Bytes EncodeSnapshot(const Snapshot& snapshot);
