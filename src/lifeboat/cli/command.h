@@ -77,6 +77,7 @@ void AddStatsCommand(CLI::App& app, CommandTable& table);
 void AddUnlockCommand(CLI::App& app, CommandTable& table);
 void AddVersionCommand(CLI::App& app, CommandTable& table);
 void AddPgCommand(CLI::App& app, CommandTable& table);
+void AddBucketCommand(CLI::App& app, CommandTable& table);
 
 // Shared by commands that take tags: "--tag a,b --tag c" gives {"a", "b", "c"} for backup.
 std::vector<std::string> SplitCommaList(const std::string& text);

@@ -180,6 +180,9 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+  // S3 keys may hold "./", "../" and "//", which curl would otherwise squash (RFC 3986 dot
+  // segments) into another key than the one signed.
+  curl_easy_setopt(handle, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
