@@ -7,6 +7,7 @@ are written and read by a client other than lifeboat's own.
                                     "x/../y", "dir/" beside "dir", content types, metadata)
   bucket_tool.py describe BUCKET [PREFIX]  prints one JSON line per object: key, sha256,
                                     content type, metadata, sorted by key
+  bucket_tool.py etag BUCKET KEY    prints the object's ETag ("...-N" after N parts)
   bucket_tool.py drop BUCKET        empties and removes BUCKET (missing is fine)
 Environment: S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
 """
@@ -83,6 +84,8 @@ def main():
         seed(s3, bucket)
     elif command == "describe":
         describe(s3, bucket, sys.argv[3] if len(sys.argv) > 3 else "")
+    elif command == "etag":
+        print(s3.head_object(Bucket=bucket, Key=sys.argv[3])["ETag"])
     elif command == "drop":
         drop(s3, bucket)
     else:
