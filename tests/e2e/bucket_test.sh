@@ -16,7 +16,7 @@ source_bucket="media-${run_id}"
 restored="media-${run_id}-recovery"
 partial="media-${run_id}-uploads"
 cleanup_buckets() {
-  for b in "${source_bucket}" "${restored}" "${partial}"; do tool drop "${b}" || true; done
+  for b in "${source_bucket}" "${restored}" "${partial}"; do tool drop "${b}" >/dev/null 2>&1 || true; done
 }
 trap 'cleanup_buckets; cleanup' EXIT
 export LIFEBOAT_REPOSITORY="${WORK}/repo"
@@ -72,6 +72,17 @@ tool describe "${partial}" >"${WORK}/partial.jsonl"
 tool describe "${source_bucket}" uploads/b/ >"${WORK}/source-b.jsonl"
 diff "${WORK}/source-b.jsonl" "${WORK}/partial.jsonl" >"${WORK}/diff.txt" ||
   fail "prefix restore differs: $(head -5 "${WORK}/diff.txt")"
+
+step "objects that fail are named, the others restored"
+tool drop "${partial}"
+tool deny-puts "${partial}" uploads/a/
+expect 1 bucket restore "${snap1:0:8}" --to "${endpoint}/${partial}"
+assert_err_contains "object \"uploads/a/file-00.txt\": the S3 server at ${S3_ENDPOINT_URL} denied access: AccessDenied (HTTP 403)" \
+  "a refused object is named"
+assert_eq "$(grep -c '^error: object "uploads/a/' "${WORK}/err")" "20" "each refused object is named"
+assert_err_contains "20 of 52 objects could not be restored" "failure count"
+assert_out_contains "restored snapshot ${snap1:0:8}: 32 objects" "the others are restored"
+assert_eq "$(tool describe "${partial}" | wc -l)" "32" "objects in the partly refused bucket"
 
 step "a second backup of the unchanged bucket adds nearly nothing"
 expect 0 --json bucket backup "${endpoint}/${source_bucket}"

@@ -8,6 +8,7 @@ are written and read by a client other than lifeboat's own.
   bucket_tool.py describe BUCKET [PREFIX]  prints one JSON line per object: key, sha256,
                                     content type, metadata, sorted by key
   bucket_tool.py etag BUCKET KEY    prints the object's ETag ("...-N" after N parts)
+  bucket_tool.py deny-puts BUCKET PREFIX  makes BUCKET with a policy refusing puts under PREFIX
   bucket_tool.py drop BUCKET        empties and removes BUCKET (missing is fine)
 Environment: S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
 """
@@ -86,6 +87,12 @@ def main():
         describe(s3, bucket, sys.argv[3] if len(sys.argv) > 3 else "")
     elif command == "etag":
         print(s3.head_object(Bucket=bucket, Key=sys.argv[3])["ETag"])
+    elif command == "deny-puts":
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                           "Resource": "arn:aws:s3:::%s/%s*" % (bucket, sys.argv[3])}]}))
     elif command == "drop":
         drop(s3, bucket)
     else:
