@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lifeboat/cli/command.h"
-#include "lifeboat/cli/identity.h"
 #include "lifeboat/cli/output.h"
+#include "lifeboat/cli/source_backup.h"
 #include "lifeboat/sources/bucket/backup.h"
 #include "lifeboat/sources/bucket/restore.h"
 
@@ -34,12 +34,11 @@ Result<ExitCode> RunBackup(CommandContext& context, const BucketBackupArgs& args
   options.s3 = storage::S3OptionsFromEnvironment();
   options.prefix = args.prefix;
   options.jobs = args.jobs;
-  for (const std::string& tag : args.tags) {
-    for (std::string& part : SplitCommaList(tag)) options.tags.push_back(std::move(part));
-  }
-  options.hostname = args.host.empty() ? Hostname() : args.host;
-  options.username = Username();
-  options.program_version = std::string(kVersion);
+  SnapshotIdentity identity = IdentityForBackup(args.tags, args.host);
+  options.tags = std::move(identity.tags);
+  options.hostname = std::move(identity.hostname);
+  options.username = std::move(identity.username);
+  options.program_version = std::move(identity.program_version);
 
   engine::BackupProgress progress;
   ProgressLine line(context.globals.ShowProgress(), [&progress](double elapsed) {
@@ -48,11 +47,7 @@ Result<ExitCode> RunBackup(CommandContext& context, const BucketBackupArgs& args
   Result<bucket::BucketBackupResult> result =
       bucket::BackupBucket(*context.session.repository, options, &progress);
   line.Stop();
-  if (!result.ok()) {
-    const Status& error = result.status();
-    return error.WithHint(error.hint().empty() ? "no snapshot was saved"
-                                               : error.hint() + "; no snapshot was saved");
-  }
+  if (!result.ok()) return NoSnapshotSaved(result.status());
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const bucket::BucketManifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;

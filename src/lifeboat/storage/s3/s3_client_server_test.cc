@@ -75,6 +75,30 @@ TEST(S3Client, GetStreamingReturnsPiecesContentTypeAndMetadata) {
   EXPECT_FALSE(head.etag.empty());
 }
 
+TEST(S3Client, GetStreamingFailsWhenTheObjectIsReplacedBetweenPieces) {
+  auto client = OpenClient(TestBucket());
+  const std::string key = FreshPrefix() + "changing";
+  ASSERT_TRUE(client->Put(key, Pattern(100'000), {}).ok());
+  S3ObjectHead head;
+  int pieces = 0;
+  Status status = client->GetStreaming(key, 40'000, &head, [&](ByteView) {
+    if (++pieces == 1) return client->Put(key, Pattern(100'001), {});
+    return Status::Ok();
+  });
+  EXPECT_EQ(pieces, 1);
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(status.message(), "the object changed while being read");
+}
+
+TEST(S3Client, GetStreamingOfAMissingObjectIsNotFound) {
+  auto client = OpenClient(TestBucket());
+  S3ObjectHead head;
+  Status status = client->GetStreaming(FreshPrefix() + "missing", 1024, &head,
+                                       [](ByteView) { return Status::Ok(); });
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "no such object");
+}
+
 TEST(S3Client, EmptyObjectStreamsNoPieces) {
   auto client = OpenClient(TestBucket());
   const std::string key = FreshPrefix() + "empty";
