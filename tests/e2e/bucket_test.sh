@@ -105,6 +105,10 @@ AWS_SECRET_ACCESS_KEY=not-the-secret expect 1 bucket restore "${snap1:0:8}" \
 assert_err_contains "rejected the credentials: SignatureDoesNotMatch" "wrong secret on restore"
 expect 1 bucket restore latest --to "${endpoint}/${restored}/sub"
 assert_err_contains "has a prefix; objects are restored under their own keys" "target prefix"
+expect 2 bucket restore latest --to "${endpoint}/${restored}" --multipart-threshold 0
+assert_err_contains "--multipart-threshold must be 1 byte to 5 GiB" "threshold out of range"
+expect 2 bucket backup "${endpoint}/${source_bucket}" --jobs 0
+assert_err_contains "--jobs must be 1 to 64" "jobs out of range"
 expect 0 snapshots --json
 assert_eq "$(json 'len(d)')" "3" "failed backups saved no snapshot"
 

@@ -28,6 +28,15 @@ Status ValidateJobs(int jobs) {
   return Status::Ok();
 }
 
+Status ValidateRestore(int jobs, uint64_t multipart_threshold) {
+  LIFEBOAT_RETURN_IF_ERROR(ValidateJobs(jobs));
+  // S3 allows single PUTs up to 5 GiB.
+  if (multipart_threshold == 0 || multipart_threshold > (uint64_t{5} << 30)) {
+    return InvalidArgumentError("--multipart-threshold must be 1 byte to 5 GiB");
+  }
+  return Status::Ok();
+}
+
 Result<ExitCode> RunBackup(CommandContext& context, const BucketBackupArgs& args) {
   bucket::BucketBackupOptions options;
   options.location = args.source;
@@ -86,7 +95,8 @@ struct BucketRestoreArgs {
   std::vector<std::string> include;
   bool create_bucket = false;
   int jobs = 8;
-  uint64_t multipart_threshold = 0;  // 0: the S3 default
+  // Each worker holds an object up to this size (or one part) in memory: 8 jobs × 16 MiB.
+  uint64_t multipart_threshold = uint64_t{16} << 20;
 };
 
 Result<ExitCode> RunRestore(CommandContext& context, const BucketRestoreArgs& args) {
@@ -95,11 +105,9 @@ Result<ExitCode> RunRestore(CommandContext& context, const BucketRestoreArgs& ar
   bucket::BucketRestoreOptions options;
   options.location = args.target;
   options.s3 = storage::S3OptionsFromEnvironment();
-  if (args.multipart_threshold > 0) {
-    options.s3.multipart_threshold = args.multipart_threshold;
-    // S3's smallest part is 5 MiB; a lower threshold still sends parts of at least that.
-    options.s3.part_size = std::max<uint64_t>(args.multipart_threshold, uint64_t{5} << 20);
-  }
+  options.s3.multipart_threshold = args.multipart_threshold;
+  // S3's smallest part is 5 MiB; a lower threshold still sends parts of at least that.
+  options.s3.part_size = std::max<uint64_t>(args.multipart_threshold, uint64_t{5} << 20);
   options.prefix = args.prefix;
   options.include = args.include;
   options.create_bucket = args.create_bucket;
@@ -167,12 +175,14 @@ void AddBucketCommand(CLI::App& app, CommandTable& table) {
   r->add_flag("--create-bucket", restore->create_bucket, "create the target bucket if missing");
   r->add_option("-j,--jobs", restore->jobs, "objects written at once (default 8)");
   r->add_option("--multipart-threshold", restore->multipart_threshold,
-                "upload objects larger than BYTES in parts (default 100 MiB)")
+                "upload objects larger than BYTES in parts (default 16 MiB)")
       ->type_name("BYTES");
   r->footer("Exit code 1 when any object could not be restored; each failure is named.");
   table.Add(r, Command{.access = RepositoryAccess::kLockedWithIndex,
                        .validate =
-                           [restore](const GlobalOptions&) { return ValidateJobs(restore->jobs); },
+                           [restore](const GlobalOptions&) {
+                             return ValidateRestore(restore->jobs, restore->multipart_threshold);
+                           },
                        .run = [restore](CommandContext& c) { return RunRestore(c, *restore); }});
 }
 

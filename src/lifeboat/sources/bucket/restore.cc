@@ -78,7 +78,7 @@ Status RestoreObject(repo::Repository& repository, storage::S3Client& client, co
                            " bytes but its record says " + std::to_string(work.record.size));
   }
   engine::ContentReader reader(repository, work.node.content, work.record.path, /*threads=*/1,
-                               /*read_ahead=*/8);
+                               /*read_ahead=*/4);
   ByteView pending;
   storage::BodySource source = [&](size_t max) -> Result<ByteView> {
     if (pending.empty()) {
