@@ -111,5 +111,11 @@ expect 2 bucket backup "${endpoint}/${source_bucket}" --jobs 0
 assert_err_contains "--jobs must be 1 to 64" "jobs out of range"
 expect 0 snapshots --json
 assert_eq "$(json 'len(d)')" "3" "failed backups saved no snapshot"
+printf 'not a bucket\n' >"${WORK}/file.txt"
+expect 0 --json backup "${WORK}/file.txt"
+files_snap="$(json 'd["snapshot_id"]')"
+expect 1 bucket restore "${files_snap:0:8}" --to "${endpoint}/${restored}"
+assert_err_contains "the snapshot is not a bucket backup (its source is \"files\")" \
+  "a files snapshot is refused"
 
 echo "PASS: ${TEST_NAME}"
