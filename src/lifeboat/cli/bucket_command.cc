@@ -43,19 +43,12 @@ Result<ExitCode> RunBackup(CommandContext& context, const BucketBackupArgs& args
   options.s3 = storage::S3OptionsFromEnvironment();
   options.prefix = args.prefix;
   options.jobs = args.jobs;
-  SnapshotIdentity identity = IdentityForBackup(args.tags, args.host);
-  options.tags = std::move(identity.tags);
-  options.hostname = std::move(identity.hostname);
-  options.username = std::move(identity.username);
-  options.program_version = std::move(identity.program_version);
+  SetSnapshotIdentity(options, args.tags, args.host);
 
-  engine::BackupProgress progress;
-  ProgressLine line(context.globals.ShowProgress(), [&progress](double elapsed) {
-    return FormatBackupProgress(progress, elapsed);
-  });
   Result<bucket::BucketBackupResult> result =
-      bucket::BackupBucket(*context.session.repository, options, &progress);
-  line.Stop();
+      RunWithProgress(context.globals, [&](engine::BackupProgress* progress) {
+        return bucket::BackupBucket(*context.session.repository, options, progress);
+      });
   if (!result.ok()) return NoSnapshotSaved(result.status());
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const bucket::BucketManifest& manifest = result->manifest;

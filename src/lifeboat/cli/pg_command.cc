@@ -66,19 +66,12 @@ Result<ExitCode> RunBackup(CommandContext& context, const PgBackupArgs& args) {
   options.selection.default_tier = args.default_tier;
   if (args.tier > 0) options.selection.tier = args.tier;
   options.jobs = args.jobs;
-  SnapshotIdentity identity = IdentityForBackup(args.tags, args.host);
-  options.tags = std::move(identity.tags);
-  options.hostname = std::move(identity.hostname);
-  options.username = std::move(identity.username);
-  options.program_version = std::move(identity.program_version);
+  SetSnapshotIdentity(options, args.tags, args.host);
 
-  engine::BackupProgress progress;
-  ProgressLine line(context.globals.ShowProgress(), [&progress](double elapsed) {
-    return FormatBackupProgress(progress, elapsed);
-  });
   Result<pg::PgBackupResult> result =
-      pg::BackupDatabase(*context.session.repository, options, &progress);
-  line.Stop();
+      RunWithProgress(context.globals, [&](engine::BackupProgress* progress) {
+        return pg::BackupDatabase(*context.session.repository, options, progress);
+      });
   if (!result.ok()) return NoSnapshotSaved(result.status());
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const pg::Manifest& manifest = result->manifest;
