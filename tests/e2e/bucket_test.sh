@@ -117,5 +117,7 @@ files_snap="$(json 'd["snapshot_id"]')"
 expect 1 bucket restore "${files_snap:0:8}" --to "${endpoint}/${restored}"
 assert_err_contains "the snapshot is not a bucket backup (its source is \"files\")" \
   "a files snapshot is refused"
+expect 0 bucket restore latest --to "${endpoint}/${restored}" --include empty
+assert_out_contains ": 1 objects" "latest means the latest bucket snapshot"
 
 echo "PASS: ${TEST_NAME}"

@@ -92,9 +92,26 @@ struct BucketRestoreArgs {
   uint64_t multipart_threshold = uint64_t{16} << 20;
 };
 
+// "latest" means the latest bucket snapshot, even when a repository also holds other sources'.
+Result<std::pair<Id, repo::Snapshot>> FindBucketSnapshot(repo::Repository& repository,
+                                                         const std::string& reference) {
+  if (reference != "latest") return repository.FindSnapshot(reference);
+  LIFEBOAT_ASSIGN_OR_RETURN(auto snapshots, repository.ListSnapshots());
+  const std::pair<Id, repo::Snapshot>* latest = nullptr;
+  for (const auto& entry : snapshots) {
+    if (entry.second.source != "bucket") continue;
+    if (latest == nullptr || entry.second.time_ns >= latest->second.time_ns) latest = &entry;
+  }
+  if (latest == nullptr) {
+    return NotFoundError("the repository has no bucket snapshots")
+        .WithHint("make one with `lifeboat bucket backup`");
+  }
+  return *latest;
+}
+
 Result<ExitCode> RunRestore(CommandContext& context, const BucketRestoreArgs& args) {
   repo::Repository& repository = *context.session.repository;
-  LIFEBOAT_ASSIGN_OR_RETURN(auto found, repository.FindSnapshot(args.snapshot));
+  LIFEBOAT_ASSIGN_OR_RETURN(auto found, FindBucketSnapshot(repository, args.snapshot));
   bucket::BucketRestoreOptions options;
   options.location = args.target;
   options.s3 = storage::S3OptionsFromEnvironment();
