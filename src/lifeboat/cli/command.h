@@ -80,6 +80,7 @@ void AddPruneCommand(CLI::App& app, CommandTable& table);
 void AddRepairCommand(CLI::App& app, CommandTable& table);
 void AddVersionCommand(CLI::App& app, CommandTable& table);
 void AddPgCommand(CLI::App& app, CommandTable& table);
+void AddBucketCommand(CLI::App& app, CommandTable& table);
 
 // Shared by commands that take tags: "--tag a,b --tag c" gives {"a", "b", "c"} for backup.
 std::vector<std::string> SplitCommaList(const std::string& text);

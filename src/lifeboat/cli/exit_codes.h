@@ -4,8 +4,8 @@
 //   code  meaning
 //   ----  ------------------------------------------------------------------------------------
 //     0   success
-//     1   fatal error: the command failed (including `check` finding damage and `restore`
-//         leaving entries unrestored)
+//     1   fatal error: the command failed (including `check` finding damage, `restore`
+//         leaving entries unrestored and `bucket restore` leaving objects unrestored)
 //     2   usage error: bad command line, no password source, unsupported repository location
 //     3   partial backup: the snapshot was saved, but some entries could not be read
 //     4   verification failed: a database differs from its backup's manifest (pg verify,

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lifeboat/cli/command.h"
-#include "lifeboat/cli/identity.h"
 #include "lifeboat/cli/output.h"
+#include "lifeboat/cli/source_backup.h"
 #include "lifeboat/sources/postgres/backup.h"
 #include "lifeboat/sources/postgres/restore.h"
 
@@ -66,25 +66,13 @@ Result<ExitCode> RunBackup(CommandContext& context, const PgBackupArgs& args) {
   options.selection.default_tier = args.default_tier;
   if (args.tier > 0) options.selection.tier = args.tier;
   options.jobs = args.jobs;
-  for (const std::string& tag : args.tags) {
-    for (std::string& part : SplitCommaList(tag)) options.tags.push_back(std::move(part));
-  }
-  options.hostname = args.host.empty() ? Hostname() : args.host;
-  options.username = Username();
-  options.program_version = std::string(kVersion);
+  SetSnapshotIdentity(options, args.tags, args.host);
 
-  engine::BackupProgress progress;
-  ProgressLine line(context.globals.ShowProgress(), [&progress](double elapsed) {
-    return FormatBackupProgress(progress, elapsed);
-  });
   Result<pg::PgBackupResult> result =
-      pg::BackupDatabase(*context.session.repository, options, &progress);
-  line.Stop();
-  if (!result.ok()) {
-    const Status& error = result.status();
-    return error.WithHint(error.hint().empty() ? "no snapshot was saved"
-                                               : error.hint() + "; no snapshot was saved");
-  }
+      RunWithProgress(context.globals, [&](engine::BackupProgress* progress) {
+        return pg::BackupDatabase(*context.session.repository, options, progress);
+      });
+  if (!result.ok()) return NoSnapshotSaved(result.status());
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const pg::Manifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;

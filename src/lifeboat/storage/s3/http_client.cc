@@ -1,6 +1,7 @@
 #include "lifeboat/storage/s3/http_client.h"
 
 #include <curl/curl.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cctype>
@@ -166,7 +167,10 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   }
   // Without these curl would add "Expect: 100-continue" to large bodies, costing a round trip
   // (or a one-second wait on servers that ignore it), and a Content-Type S3 would store.
-  if (!headers.Append("Expect:") || !headers.Append("Content-Type:")) {
+  const bool has_content_type = std::any_of(
+      request.headers.begin(), request.headers.end(),
+      [](const auto& header) { return strcasecmp(header.first.c_str(), "content-type") == 0; });
+  if (!headers.Append("Expect:") || (!has_content_type && !headers.Append("Content-Type:"))) {
     return InternalError("out of memory");
   }
 
@@ -176,6 +180,9 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+  // S3 keys may hold "./", "../" and "//", which curl would otherwise squash (RFC 3986 dot
+  // segments) into another key than the one signed.
+  curl_easy_setopt(handle, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);

@@ -1,0 +1,53 @@
+// What the commands of source backups (pg backup, bucket backup) share: the identity a
+// snapshot records and the word that a failed backup saved nothing. Used from the main thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lifeboat/cli/command.h"
+#include "lifeboat/cli/output.h"
+#include "lifeboat/engine/backup.h"
+#include "lifeboat/util/status.h"
+
+namespace lifeboat::cli {
+
+struct SnapshotIdentity {
+  std::vector<std::string> tags;  // --tag values split at commas
+  std::string hostname;           // --host, else this machine's
+  std::string username;
+  std::string program_version;
+};
+
+SnapshotIdentity IdentityForBackup(const std::vector<std::string>& tag_args,
+                                   const std::string& host);
+
+// Fills the identity members every source's backup options have (tags, hostname, username,
+// program_version).
+template <typename Options>
+void SetSnapshotIdentity(Options& options, const std::vector<std::string>& tag_args,
+                         const std::string& host) {
+  SnapshotIdentity identity = IdentityForBackup(tag_args, host);
+  options.tags = std::move(identity.tags);
+  options.hostname = std::move(identity.hostname);
+  options.username = std::move(identity.username);
+  options.program_version = std::move(identity.program_version);
+}
+
+// Runs `backup(&progress)` with the progress line on screen (when wanted) while it runs, and
+// returns its result.
+template <typename Backup>
+auto RunWithProgress(const GlobalOptions& globals, Backup backup) {
+  engine::BackupProgress progress;
+  ProgressLine line(globals.ShowProgress(), [&progress](double elapsed) {
+    return FormatBackupProgress(progress, elapsed);
+  });
+  auto result = backup(&progress);
+  line.Stop();
+  return result;
+}
+
+// `error` with "no snapshot was saved" added to its hint: a source backup stores all or nothing.
+Status NoSnapshotSaved(const Status& error);
+
+}  // namespace lifeboat::cli
