@@ -18,6 +18,8 @@ PACKAGES=(
   postgresql postgresql-contrib postgresql-client libpq-dev
   # real S3 (Ceph RADOS Gateway on loopback) for the tests labelled "s3"
   ceph-mon ceph-osd radosgw ceph-common curl
+  # an independent S3 client the bucket tests compare through
+  python3-boto3
 )
 
 missing=()

@@ -10,7 +10,11 @@ source "$(dirname "$0")/lib.sh" "$@"
 
 s3env="$(bash "$(dirname "$0")/../s3/with_test_s3.sh")" || fail "the S3 test server did not start"
 eval "${s3env}"
-tool() { python3 "$(dirname "$0")/bucket_tool.py" "$@"; }
+# Debian's python3-boto3 (scripts/install-deps.sh) serves /usr/bin/python3; another python3
+# first on PATH may bring its own boto3.
+PYTHON=python3
+if ! "${PYTHON}" -c 'import boto3' 2>/dev/null && [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; fi
+tool() { "${PYTHON}" "$(dirname "$0")/bucket_tool.py" "$@"; }
 run_id="$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 source_bucket="media-${run_id}"
 restored="media-${run_id}-recovery"
