@@ -112,12 +112,16 @@ Result<std::unique_ptr<Repository>> Repository::Open(storage::Backend* backend,
   std::optional<MasterKey> master;
   std::string used_key;
   Status last_error;
+  // Key files are named by the SHA-256 of their bytes, so damage is told apart from a wrong
+  // password: a sealed key that fails to open looks the same either way.
+  std::vector<std::string> damaged;
   for (const std::string& name : key_names) {
     Result<Bytes> key_file = backend->Get(ObjectKey{ObjectKind::kKey, name});
     if (!key_file.ok()) {
       last_error = key_file.status();
       continue;
     }
+    if (crypto::Sha256(*key_file).Hex() != name) damaged.push_back(name.substr(0, 8));
     Result<MasterKey> opened = OpenKeyFile(*key_file, password);
     if (opened.ok()) {
       master = std::move(opened).value();
@@ -127,6 +131,16 @@ Result<std::unique_ptr<Repository>> Repository::Open(storage::Backend* backend,
     if (opened.status().code() != StatusCode::kWrongPassword) last_error = opened.status();
   }
   if (!master) {
+    if (!damaged.empty()) {
+      std::string names;
+      for (const std::string& name : damaged) names += (names.empty() ? "" : ", ") + name;
+      return CorruptionError("no key of the repository at " + Location(backend) +
+                             " opens with this password, and key file" +
+                             (damaged.size() == 1 ? " " : "s ") + names +
+                             (damaged.size() == 1 ? " is" : " are") +
+                             " damaged (content does not match the name)")
+          .WithHint("if the password is right, restore keys/ from a copy of the repository");
+    }
     if (!last_error.ok() && key_names.size() == 1) {
       return last_error.WithContext("reading key file");
     }

@@ -241,6 +241,32 @@ TEST_F(RepositoryTest, MissingKeysAreCorruption) {
   EXPECT_EQ(opened.status().message(), "the repository at memory has no key files");
 }
 
+TEST_F(RepositoryTest, DamagedKeyFileIsCorruptionNotAWrongPassword) {
+  const std::vector<std::string> names = Names(memory_, ObjectKind::kKey);
+  ASSERT_EQ(names.size(), 1u);
+  const ObjectKey key{ObjectKind::kKey, names[0]};
+  Result<Bytes> stored = memory_.Get(key);
+  ASSERT_TRUE(stored.ok());
+  // A flipped byte in the sealed master key: the key no longer opens with the right password.
+  Bytes damaged = *stored;
+  const std::string text(damaged.begin(), damaged.end());
+  const size_t field = text.find("\"data\": \"");
+  ASSERT_NE(field, std::string::npos) << text;
+  const size_t data_at = field + 10;
+  damaged[data_at] = damaged[data_at] == 'a' ? 'b' : 'a';
+  ASSERT_TRUE(memory_.Put(key, damaged).ok());
+  auto opened = Repository::Open(&memory_, "pw", clock_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(opened.status().message(),
+            "no key of the repository at memory opens with this password, and key file " +
+                names[0].substr(0, 8) + " is damaged (content does not match the name)");
+  // With the key file intact again, a wrong password is still reported as one.
+  ASSERT_TRUE(memory_.Put(key, *stored).ok());
+  EXPECT_EQ(Repository::Open(&memory_, "wrong", clock_).status().code(),
+            StatusCode::kWrongPassword);
+}
+
 TEST_F(RepositoryTest, SaveBlobDeduplicates) {
   const Bytes data = RandomData(5000, 2);
   const Id id = repo_->HashBlob(data);
