@@ -1,6 +1,7 @@
 #include "lifeboat/cli/command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "lifeboat/cli/output.h"
 
@@ -17,6 +18,25 @@ const Command* CommandTable::Selected() const {
     if (subcommand->parsed()) return &command;
   }
   return nullptr;
+}
+
+bool SnapshotMatchesFilter(const repo::Snapshot& snapshot, const std::vector<std::string>& hosts,
+                           const std::vector<std::string>& tag_sets,
+                           const std::vector<std::string>& paths) {
+  auto contains = [](const std::vector<std::string>& items, const std::string& item) {
+    return std::find(items.begin(), items.end(), item) != items.end();
+  };
+  if (!hosts.empty() && !contains(hosts, snapshot.hostname)) return false;
+  if (!tag_sets.empty() &&
+      std::none_of(tag_sets.begin(), tag_sets.end(), [&](const std::string& set) {
+        const std::vector<std::string> tags = SplitCommaList(set);
+        return std::all_of(tags.begin(), tags.end(),
+                           [&](const std::string& tag) { return contains(snapshot.tags, tag); });
+      })) {
+    return false;
+  }
+  return std::all_of(paths.begin(), paths.end(),
+                     [&](const std::string& path) { return contains(snapshot.paths, path); });
 }
 
 std::vector<std::string> SplitCommaList(const std::string& text) {

@@ -82,6 +82,13 @@ void AddVersionCommand(CLI::App& app, CommandTable& table);
 void AddPgCommand(CLI::App& app, CommandTable& table);
 void AddBucketCommand(CLI::App& app, CommandTable& table);
 
+// restic's snapshot filter, shared by forget and copy: a snapshot matches when it is of one of
+// `hosts`, carries every tag of one of `tag_sets` (each "a,b"), and holds every path of
+// `paths`. An empty list matches every snapshot.
+bool SnapshotMatchesFilter(const repo::Snapshot& snapshot, const std::vector<std::string>& hosts,
+                           const std::vector<std::string>& tag_sets,
+                           const std::vector<std::string>& paths);
+
 // Shared by commands that take tags: "--tag a,b --tag c" gives {"a", "b", "c"} for backup.
 std::vector<std::string> SplitCommaList(const std::string& text);
 

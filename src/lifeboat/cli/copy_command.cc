@@ -44,28 +44,8 @@ Status Validate(const CopyArgs& args) {
   return CheckPasswordSources(FromPasswords(args));
 }
 
-bool HasAllTags(const repo::Snapshot& snapshot, const std::vector<std::string>& tags) {
-  return std::all_of(tags.begin(), tags.end(), [&](const std::string& tag) {
-    return std::find(snapshot.tags.begin(), snapshot.tags.end(), tag) != snapshot.tags.end();
-  });
-}
-
-// restic's filter, as forget applies it: one of the hosts, all tags of one of the tag sets,
-// every path given.
 bool Matches(const CopyArgs& args, const repo::Snapshot& snapshot) {
-  if (!args.hosts.empty() &&
-      std::find(args.hosts.begin(), args.hosts.end(), snapshot.hostname) == args.hosts.end()) {
-    return false;
-  }
-  if (!args.tags.empty() &&
-      std::none_of(args.tags.begin(), args.tags.end(), [&](const std::string& set) {
-        return HasAllTags(snapshot, SplitCommaList(set));
-      })) {
-    return false;
-  }
-  return std::all_of(args.paths.begin(), args.paths.end(), [&](const std::string& path) {
-    return std::find(snapshot.paths.begin(), snapshot.paths.end(), path) != snapshot.paths.end();
-  });
+  return SnapshotMatchesFilter(snapshot, args.hosts, args.tags, args.paths);
 }
 
 // The snapshots to copy, oldest first: those named (where "latest" is the newest one that

@@ -127,28 +127,8 @@ Status Validate(ForgetArgs& args) {
   return Status::Ok();
 }
 
-bool HasAllTags(const repo::Snapshot& snapshot, const std::vector<std::string>& tags) {
-  return std::all_of(tags.begin(), tags.end(), [&](const std::string& tag) {
-    return std::find(snapshot.tags.begin(), snapshot.tags.end(), tag) != snapshot.tags.end();
-  });
-}
-
-// The snapshots forget considers: of one of the hosts, carrying all tags of one of the tag
-// sets, and holding every path given (as restic filters them).
 bool Matches(const ForgetArgs& args, const repo::Snapshot& snapshot) {
-  if (!args.hosts.empty() &&
-      std::find(args.hosts.begin(), args.hosts.end(), snapshot.hostname) == args.hosts.end()) {
-    return false;
-  }
-  if (!args.tags.empty() &&
-      std::none_of(args.tags.begin(), args.tags.end(), [&](const std::string& set) {
-        return HasAllTags(snapshot, SplitCommaList(set));
-      })) {
-    return false;
-  }
-  return std::all_of(args.paths.begin(), args.paths.end(), [&](const std::string& path) {
-    return std::find(snapshot.paths.begin(), snapshot.paths.end(), path) != snapshot.paths.end();
-  });
+  return SnapshotMatchesFilter(snapshot, args.hosts, args.tags, args.paths);
 }
 
 std::string Join(const std::vector<std::string>& items, std::string_view separator) {

@@ -494,8 +494,41 @@ Result<Bytes> Repository::LoadBlob(const Id& id) {
   return plain;
 }
 
+Result<Bytes> Repository::LoadTreeBlob(const Id& id) {
+  std::optional<BlobLocation> location = index_.Lookup(id);
+  if (!location) return LoadBlob(id);  // its error names the blob
+  std::shared_ptr<const Bytes> pack;
+  {
+    std::lock_guard lock(tree_packs_mutex_);
+    for (auto it = tree_packs_.begin(); it != tree_packs_.end(); ++it) {
+      if (it->first != location->pack) continue;
+      pack = it->second;
+      tree_packs_.splice(tree_packs_.begin(), tree_packs_, it);
+      break;
+    }
+  }
+  if (!pack) {
+    Result<Bytes> whole = backend_->Get(ObjectKey{ObjectKind::kPack, location->pack.Hex()});
+    // Too big to keep (or unreadable as a whole): read just the blob, with its own errors.
+    if (!whole.ok() || whole->size() > kTreePackCacheBytes / 4) return LoadBlob(id);
+    pack = std::make_shared<const Bytes>(std::move(whole).value());
+    std::lock_guard lock(tree_packs_mutex_);
+    tree_packs_.emplace_front(location->pack, pack);
+    tree_packs_bytes_ += pack->size();
+    while (tree_packs_bytes_ > kTreePackCacheBytes && tree_packs_.size() > 1) {
+      tree_packs_bytes_ -= tree_packs_.back().second->size();
+      tree_packs_.pop_back();
+    }
+  }
+  if (uint64_t{location->offset} + location->length > pack->size()) return LoadBlob(id);
+  Result<Bytes> plain = DecodeBlob(*aead_, *id_hash_, id,
+                                   ByteView(pack->data() + location->offset, location->length));
+  if (!plain.ok()) return plain.status().WithContext("pack " + location->pack.ShortHex());
+  return plain;
+}
+
 Result<Tree> Repository::LoadTree(const Id& id) {
-  LIFEBOAT_ASSIGN_OR_RETURN(Bytes plain, LoadBlob(id));
+  LIFEBOAT_ASSIGN_OR_RETURN(Bytes plain, LoadTreeBlob(id));
   Result<Tree> tree = DecodeTree(plain);
   if (!tree.ok()) return tree.status().WithContext("tree " + id.ShortHex());
   return tree;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -205,6 +206,15 @@ class Repository {
   bool stopping_ = false;
   Status upload_error_;
   std::vector<std::thread> uploaders_;
+
+  // Tree packs read whole, most recently used first: walking a snapshot reads thousands of
+  // small trees that sit together in a few packs, and on object storage one GET per tree (a
+  // round trip each) made a restore's planning take minutes.
+  Result<Bytes> LoadTreeBlob(const Id& id);
+  static constexpr size_t kTreePackCacheBytes = 64 << 20;
+  std::mutex tree_packs_mutex_;
+  std::list<std::pair<Id, std::shared_ptr<const Bytes>>> tree_packs_;
+  size_t tree_packs_bytes_ = 0;
 
   static constexpr size_t kMaxSpareBuffers = 1;
   std::mutex spare_mutex_;
