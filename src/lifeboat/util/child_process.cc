@@ -114,6 +114,10 @@ ChildProcess::~ChildProcess() {
   }
 }
 
+void ChildProcess::Terminate() {
+  if (!waited_) kill(pid_, SIGTERM);
+}
+
 void ChildProcess::ClosePipe() {
   if (stdout_fd_ >= 0) close(stdout_fd_);
   stdout_fd_ = -1;

@@ -41,6 +41,10 @@ class ChildProcess {
   // The read end of the child's stdout; owned by this object.
   int stdout_fd() const { return stdout_fd_; }
 
+  // Sends SIGTERM and leaves the pipe open, so a thread reading it sees the end of the output
+  // rather than a closed descriptor. Wait() or the destructor still reaps the child.
+  void Terminate();
+
   // Closes the pipe and waits for the child to exit. Ok for exit status 0; otherwise an error
   // naming the program and its exit status or signal.
   Status Wait();

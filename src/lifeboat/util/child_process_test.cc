@@ -49,5 +49,18 @@ TEST(ChildProcess, PassesExtraEnvironmentReplacingInheritedValues) {
   unsetenv("LIFEBOAT_CHILD_TEST_A");
 }
 
+TEST(ChildProcess, TerminateEndsTheOutputAndWaitReportsTheSignal) {
+  Result<std::unique_ptr<ChildProcess>> started =
+      ChildProcess::Start({"sh", "-c", "exec sleep 30"});
+  ASSERT_TRUE(started.ok());
+  std::unique_ptr<ChildProcess> child = std::move(started).value();
+  child->Terminate();
+  char buffer[16];
+  EXPECT_EQ(read(child->stdout_fd(), buffer, sizeof(buffer)), 0);  // end of output, fd still open
+  Status waited = child->Wait();
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.message(), "command `sh` was killed by signal 15");
+}
+
 }  // namespace
 }  // namespace lifeboat

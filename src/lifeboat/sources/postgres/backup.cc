@@ -356,7 +356,7 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
   TableCopier copier(writer, with_data, progress);
   Status copied = copier.Run(main->conninfo(), settings, snapshot_id, options.jobs);
   if (!copied.ok()) {
-    dump.reset();  // stops pg_dump, so the reader sees the end of its output
+    dump->Terminate();  // the reader then sees the end of pg_dump's output
     dump_reader.join();
     return copied;
   }
