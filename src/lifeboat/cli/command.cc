@@ -39,6 +39,24 @@ bool SnapshotMatchesFilter(const repo::Snapshot& snapshot, const std::vector<std
                      [&](const std::string& path) { return contains(snapshot.paths, path); });
 }
 
+void AddSnapshotFilterOptions(CLI::App* command, std::vector<std::string>* hosts,
+                              std::vector<std::string>* tag_sets, std::vector<std::string>* paths) {
+  command->add_option("--host", *hosts, "only snapshots of this host (repeatable)")
+      ->type_name("HOST")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--tag", *tag_sets,
+                   "only snapshots with these tags (comma-separated: all of them; repeated: any "
+                   "of the sets)")
+      ->type_name("TAG[,TAG]")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--path", *paths,
+                   "only snapshots that include this path (repeatable: all of them)")
+      ->type_name("PATH")
+      ->allow_extra_args(false);
+}
+
 std::vector<std::string> SplitCommaList(const std::string& text) {
   std::vector<std::string> items;
   size_t start = 0;

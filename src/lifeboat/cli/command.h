@@ -89,6 +89,10 @@ bool SnapshotMatchesFilter(const repo::Snapshot& snapshot, const std::vector<std
                            const std::vector<std::string>& tag_sets,
                            const std::vector<std::string>& paths);
 
+// Adds --host, --tag and --path, the options whose values SnapshotMatchesFilter takes.
+void AddSnapshotFilterOptions(CLI::App* command, std::vector<std::string>* hosts,
+                              std::vector<std::string>* tag_sets, std::vector<std::string>* paths);
+
 // Shared by commands that take tags: "--tag a,b --tag c" gives {"a", "b", "c"} for backup.
 std::vector<std::string> SplitCommaList(const std::string& text);
 

@@ -200,20 +200,7 @@ void AddCopyCommand(CLI::App& app, CommandTable& table) {
       ->add_option("--from-password-command", args->from_password_command,
                    "run a shell command that prints the source repository's password")
       ->envname("LIFEBOAT_FROM_PASSWORD_COMMAND");
-  command->add_option("--host", args->hosts, "only snapshots of this host (repeatable)")
-      ->type_name("HOST")
-      ->allow_extra_args(false);
-  command
-      ->add_option("--tag", args->tags,
-                   "only snapshots with these tags (comma-separated: all of them; repeated: any "
-                   "of the sets)")
-      ->type_name("TAG[,TAG]")
-      ->allow_extra_args(false);
-  command
-      ->add_option("--path", args->paths,
-                   "only snapshots that include this path (repeatable: all of them)")
-      ->type_name("PATH")
-      ->allow_extra_args(false);
+  AddSnapshotFilterOptions(command, &args->hosts, &args->tags, &args->paths);
   command
       ->add_option("snapshot", args->snapshots,
                    "snapshots to copy: ids, prefixes or \"latest\" (default: all that match)")

@@ -337,20 +337,7 @@ void AddForgetCommand(CLI::App& app, CommandTable& table) {
       ->type_name("FIELDS")
       ->default_str("host,paths,source")
       ->each([args](const std::string&) { args->group_by_given = true; });
-  command->add_option("--host", args->hosts, "only snapshots of this host (repeatable)")
-      ->type_name("HOST")
-      ->allow_extra_args(false);
-  command
-      ->add_option("--tag", args->tags,
-                   "only snapshots with these tags (comma-separated: all of them; repeated: any "
-                   "of the sets)")
-      ->type_name("TAG[,TAG]")
-      ->allow_extra_args(false);
-  command
-      ->add_option("--path", args->paths,
-                   "only snapshots that include this path (repeatable: all of them)")
-      ->type_name("PATH")
-      ->allow_extra_args(false);
+  AddSnapshotFilterOptions(command, &args->hosts, &args->tags, &args->paths);
   command
       ->add_option("--time-zone", args->time_zone,
                    "count hours, days, weeks, ... in this zone (default: TZ, else the system's)")
