@@ -50,6 +50,17 @@ expect 0 dump latest empty.out
 count="$(snapshot_count)"
 assert_eq "${count}" "3" "snapshots so far"
 
+step "a password in the command line is not recorded"
+expect 0 --json command backup --name url.txt -- echo postgres://app:hunter2-pw@db/app --password=hunter2-pw
+expect 0 dump latest url.txt
+assert_eq "$(cat "${WORK}/out")" "postgres://app:hunter2-pw@db/app --password=hunter2-pw" "the command ran with the real arguments"
+expect 0 snapshots --json
+assert_eq "$(json 'd[-1]["manifest"]["argv"]')" "['echo', 'postgres://app:***@db/app', '--password=***']" "redacted argv"
+assert_file_lacks "${WORK}/out" "hunter2-pw" "snapshot records"
+expect 1 command backup --name x -- sh -c 'exit 5' postgres://app:hunter2-pw@db/app
+assert_eq "$(head -1 "${WORK}/err")" "lifeboat: error: command \`sh -c 'exit 5' 'postgres://app:***@db/app'\` exited with status 5" "a redacted failure"
+count="$(snapshot_count)"
+
 step "a failing command saves no snapshot"
 expect 1 command backup --name dump.sql -- sh -c 'echo "partial row"; echo "connecting..." >&2; echo "FATAL: disk full" >&2; exit 3'
 assert_err_contains "lifeboat: error: command \`sh -c 'echo \"partial row\"; echo \"connecting...\" >&2; echo \"FATAL: disk full\" >&2; exit 3'\` exited with status 3; the end of its stderr:" "failure message"

@@ -30,9 +30,9 @@ Result<CommandBackupResult> BackupCommandOutput(repo::Repository& repository,
     return InvalidArgumentError("no command given")
         .WithHint("give the command after \"--\": lifeboat command backup --name NAME -- CMD");
   }
-  const std::string shown = QuoteCommandLine(options.argv);
   CommandManifest manifest;
-  manifest.argv = options.argv;
+  manifest.argv = RedactArguments(options.argv);
+  const std::string shown = QuoteCommandLine(manifest.argv);
   manifest.file = options.name;
 
   engine::SnapshotWriter writer(repository, {.progress = progress});

@@ -1,6 +1,8 @@
 #include "lifeboat/sources/command/manifest.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace lifeboat::sources::command {
 
@@ -43,6 +45,51 @@ Result<CommandManifest> SnapshotCommandManifest(const repo::Snapshot& snapshot) 
         .WithHint("pick a snapshot made by `lifeboat command backup`");
   }
   return CommandManifestFromJson(*snapshot.manifest);
+}
+
+namespace {
+
+std::string RedactUrlPasswords(std::string arg) {
+  size_t search = 0;
+  while (true) {
+    const size_t scheme = arg.find("://", search);
+    if (scheme == std::string::npos) return arg;
+    const size_t begin = scheme + 3;
+    const size_t end = arg.find_first_of("/?#", begin);
+    const size_t at = arg.rfind('@', end == std::string::npos ? std::string::npos : end);
+    if (at != std::string::npos && at >= begin) {
+      const size_t colon = arg.find(':', begin);
+      if (colon != std::string::npos && colon < at && at > colon + 1) {
+        arg.replace(colon + 1, at - colon - 1, "***");
+      }
+    }
+    search = begin;
+  }
+}
+
+bool NamesASecret(std::string_view option) {
+  std::string lower(option);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"password", "passwd", "secret", "token"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> RedactArguments(const std::vector<std::string>& argv) {
+  std::vector<std::string> redacted;
+  for (const std::string& arg : argv) {
+    const size_t equals = arg.find('=');
+    if (arg.starts_with("-") && equals != std::string::npos &&
+        NamesASecret(std::string_view(arg).substr(0, equals))) {
+      redacted.push_back(arg.substr(0, equals + 1) + "***");
+      continue;
+    }
+    redacted.push_back(RedactUrlPasswords(arg));
+  }
+  return redacted;
 }
 
 std::string QuoteCommandLine(const std::vector<std::string>& argv) {

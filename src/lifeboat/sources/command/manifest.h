@@ -14,9 +14,9 @@ namespace lifeboat::sources::command {
 
 struct CommandManifest {
   int format = 1;
-  std::vector<std::string> argv;
-  int exit_status = 0;  // always 0 in a stored snapshot: other endings store none
-  std::string file;     // the output's name in the snapshot
+  std::vector<std::string> argv;  // as RedactArguments leaves it
+  int exit_status = 0;            // always 0 in a stored snapshot: other endings store none
+  std::string file;               // the output's name in the snapshot
   uint64_t bytes = 0;
   std::string sha256;    // hex, of the output
   std::string started;   // RFC 3339, UTC
@@ -29,6 +29,12 @@ Result<CommandManifest> CommandManifestFromJson(const std::string& json);
 // The manifest of a command snapshot; kInvalidArgument for other snapshots (a `backup
 // --stdin-from-command` snapshot has source "command" but no manifest).
 Result<CommandManifest> SnapshotCommandManifest(const repo::Snapshot& snapshot);
+
+// `argv` with what looks like a secret replaced by "***": the password of a URL
+// ("postgres://app:***@db/app", as the seeds pass $DATABASE_URL to pg_dump) and the value of an
+// option whose name says password, passwd, secret or token ("--password=***"). The manifest and
+// every message hold only this form; the command itself runs with the real arguments.
+std::vector<std::string> RedactArguments(const std::vector<std::string>& argv);
 
 // The command line as a user would type it: arguments with spaces, quotes or shell characters
 // in single quotes, for messages (`sh -c 'exit 3'`).

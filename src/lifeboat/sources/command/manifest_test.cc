@@ -48,6 +48,17 @@ TEST(QuoteCommandLine, QuotesWhatAShellWouldSplit) {
             "pg_dump --dbname=postgres://h:5432/db");
 }
 
+TEST(RedactArguments, HidesPasswordsInUrlsAndSecretOptions) {
+  EXPECT_EQ(RedactArguments({"pg_dump", "postgresql://app:s3cr3t@db.internal:5432/app",
+                             "--password=hunter2", "--api-token=abc", "--table=users",
+                             "https://example.org/a@b", "mysql://root@host/db"}),
+            (std::vector<std::string>{"pg_dump", "postgresql://app:***@db.internal:5432/app",
+                                      "--password=***", "--api-token=***", "--table=users",
+                                      "https://example.org/a@b", "mysql://root@host/db"}));
+  EXPECT_EQ(RedactArguments({"sh", "-c", "pg_dump postgres://u:p@h/db > x"})[2],
+            "pg_dump postgres://u:***@h/db > x");
+}
+
 TEST(ValidateOutputName, AcceptsPlainNamesOnly) {
   EXPECT_TRUE(ValidateOutputName("users.sql").ok());
   for (const char* bad : {"", ".", "..", "a/b", "/abs"}) {
