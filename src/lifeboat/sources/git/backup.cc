@@ -137,6 +137,14 @@ Result<GitBackupResult> BackupGitRepository(repo::Repository& repository,
                                 " has no commits: there is nothing to back up")
         .WithHint("commit something first, or leave this repository out");
   }
+  // A shallow clone's bundle needs the commits it lacks; restored alone it would be unusable.
+  LIFEBOAT_ASSIGN_OR_RETURN(std::string shallow,
+                            RunGit(path, {"rev-parse", "--is-shallow-repository"}));
+  if (TrimNewlines(shallow) == "true") {
+    return InvalidArgumentError("the git repository " + path +
+                                " is a shallow clone: its bundle could not be restored on its own")
+        .WithHint("fetch its full history first: git -C " + path + " fetch --unshallow");
+  }
   LIFEBOAT_ASSIGN_OR_RETURN(std::string format,
                             RunGit(path, {"rev-parse", "--show-object-format"}));
   manifest.object_format = TrimNewlines(format);
