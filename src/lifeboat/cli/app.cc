@@ -90,6 +90,7 @@ int Dispatch(int argc, const char* const* argv) {
   AddVersionCommand(app, table);
   AddPgCommand(app, table);
   AddBucketCommand(app, table);
+  AddPlanCommand(app, table);
   // Set after the subcommands exist: they would inherit it, and it is about the whole tool.
   app.footer(kFooter);
 

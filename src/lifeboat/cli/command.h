@@ -81,6 +81,7 @@ void AddRepairCommand(CLI::App& app, CommandTable& table);
 void AddVersionCommand(CLI::App& app, CommandTable& table);
 void AddPgCommand(CLI::App& app, CommandTable& table);
 void AddBucketCommand(CLI::App& app, CommandTable& table);
+void AddPlanCommand(CLI::App& app, CommandTable& table);
 
 // restic's snapshot filter, shared by forget and copy: a snapshot matches when it is of one of
 // `hosts`, carries every tag of one of `tag_sets` (each "a,b"), and holds every path of
