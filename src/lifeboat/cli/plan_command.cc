@@ -131,7 +131,9 @@ nlohmann::json ShowJson(const plan::Plan& plan, int64_t now, int runs) {
                      {"retention", RetentionText(tier.retention)}});
   }
   nlohmann::json jobs = nlohmann::json::array();
-  for (const plan::Job& job : plan.jobs) {
+  for (const plan::Task& task : plan::TasksOf(plan)) {  // in run order, as the text shows them
+    if (task.kind != plan::TaskKind::kJob) continue;
+    const plan::Job& job = *plan.FindJob(task.name);
     const plan::Tier& tier = plan.TierOf(job);
     nlohmann::json next = nlohmann::json::array();
     for (int64_t instant : plan::NextRuns(job.schedule, now, runs)) {
