@@ -93,6 +93,7 @@ int Dispatch(int argc, const char* const* argv) {
   AddGitCommand(app, table);
   AddCommandCommand(app, table);
   AddEnvCommand(app, table);
+  AddPlanCommand(app, table);
   // Set after the subcommands exist: they would inherit it, and it is about the whole tool.
   app.footer(kFooter);
 

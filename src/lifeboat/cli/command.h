@@ -84,6 +84,7 @@ void AddBucketCommand(CLI::App& app, CommandTable& table);
 void AddGitCommand(CLI::App& app, CommandTable& table);
 void AddCommandCommand(CLI::App& app, CommandTable& table);
 void AddEnvCommand(CLI::App& app, CommandTable& table);
+void AddPlanCommand(CLI::App& app, CommandTable& table);
 
 // restic's snapshot filter, shared by forget and copy: a snapshot matches when it is of one of
 // `hosts`, carries every tag of one of `tag_sets` (each "a,b"), and holds every path of
