@@ -79,9 +79,9 @@ void AddSnapshotsCommand(CLI::App& app, CommandTable& table) {
   command->add_option("--host", args->hosts, "only snapshots of this host (repeatable)")
       ->type_name("HOST")
       ->allow_extra_args(false);
-  table.Add(command,
-            Command{.access = RepositoryAccess::kOpen,
-                    .run = [args](CommandContext& context) { return Run(context, *args); }});
+  table.Add(command, Command{.access = RepositoryAccess::kOpen,
+                             .run = [args](CommandContext& context) { return Run(context, *args); },
+                             .audit = AuditPolicy::kBestEffort});
 }
 
 }  // namespace lifeboat::cli
