@@ -27,8 +27,10 @@ constexpr const char* kFooter = R"(Environment:
                              $XDG_STATE_HOME/lifeboat/audit.db or ~/.local/state/lifeboat/audit.db
   LIFEBOAT_AUDIT_POSTGRES    libpq conninfo of a second audit sink (--audit-postgres)
 
-Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 10 no repository,
-11 repository locked, 12 wrong password, 130 interrupted (SIGINT), 143 terminated (SIGTERM).)";
+Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 4 verification failed,
+5 objective missed (status), 10 no repository,
+11 repository locked, 12 wrong password, 129 hung up (SIGHUP), 130 interrupted (SIGINT),
+143 terminated (SIGTERM).)";
 
 int Report(const Status& status, Stage stage) {
   PrintError(status);
@@ -107,6 +109,9 @@ int Dispatch(int argc, const char* const* argv) {
   AddCommandCommand(app, table);
   AddEnvCommand(app, table);
   AddPlanCommand(app, table);
+  AddRunCommand(app, table);
+  AddDaemonCommand(app, table);
+  AddStatusCommand(app, table);
   AddAuditCommand(app, table);
   // Set after the subcommands exist: they would inherit it, and it is about the whole tool.
   app.footer(kFooter);

@@ -102,6 +102,9 @@ void AddGitCommand(CLI::App& app, CommandTable& table);
 void AddCommandCommand(CLI::App& app, CommandTable& table);
 void AddEnvCommand(CLI::App& app, CommandTable& table);
 void AddPlanCommand(CLI::App& app, CommandTable& table);
+void AddRunCommand(CLI::App& app, CommandTable& table);
+void AddDaemonCommand(CLI::App& app, CommandTable& table);
+void AddStatusCommand(CLI::App& app, CommandTable& table);
 void AddAuditCommand(CLI::App& app, CommandTable& table);
 
 // restic's snapshot filter, shared by forget and copy: a snapshot matches when it is of one of

@@ -31,9 +31,11 @@ enum class ExitCode : int {
   kUsage = 2,
   kPartialBackup = 3,
   kVerifyFailed = 4,
+  kObjectiveMissed = 5,  // `status`: a job's last success is older than its objective allows
   kRepositoryNotFound = 10,
   kLockHeld = 11,
   kWrongPassword = 12,
+  kHangup = 129,
   kInterrupted = 130,
   kTerminated = 143,
 };

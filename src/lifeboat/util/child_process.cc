@@ -70,10 +70,16 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
   sigemptyset(&default_signals);
   sigaddset(&default_signals, SIGINT);
   sigaddset(&default_signals, SIGTERM);
+  sigaddset(&default_signals, SIGHUP);
   sigaddset(&default_signals, SIGPIPE);
   posix_spawnattr_setsigmask(&resources.attributes, &empty_mask);
   posix_spawnattr_setsigdefault(&resources.attributes, &default_signals);
-  posix_spawnattr_setflags(&resources.attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (options.new_process_group) {
+    posix_spawnattr_setpgroup(&resources.attributes, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&resources.attributes, flags);
 
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -114,7 +120,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
     err_fd = resources.err_fds[0];
     resources.err_fds[0] = -1;
   }
-  return std::unique_ptr<ChildProcess>(new ChildProcess(name, pid, read_fd, err_fd));
+  return std::unique_ptr<ChildProcess>(
+      new ChildProcess(name, pid, read_fd, err_fd, options.new_process_group));
 }
 
 std::string ChildExit::Describe() const {
@@ -124,23 +131,30 @@ std::string ChildExit::Describe() const {
          (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
 }
 
-ChildProcess::ChildProcess(std::string name, pid_t pid, int stdout_fd, int stderr_fd)
-    : name_(std::move(name)), pid_(pid), stdout_fd_(stdout_fd), stderr_fd_(stderr_fd) {
-  stop_on_interrupt_ = std::make_unique<InterruptCleanup>([pid] { kill(pid, SIGTERM); });
+ChildProcess::ChildProcess(std::string name, pid_t pid, int stdout_fd, int stderr_fd, bool group)
+    : name_(std::move(name)),
+      pid_(pid),
+      stdout_fd_(stdout_fd),
+      stderr_fd_(stderr_fd),
+      group_(group) {
+  const pid_t target = group ? -pid : pid;
+  stop_on_interrupt_ = std::make_unique<InterruptCleanup>([target] { kill(target, SIGTERM); });
 }
 
 ChildProcess::~ChildProcess() {
   stop_on_interrupt_.reset();
   ClosePipe();
   if (waited_) return;
-  kill(pid_, SIGTERM);
+  kill(group_ ? -pid_ : pid_, SIGTERM);
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
 }
 
-void ChildProcess::Terminate() {
-  if (!waited_) kill(pid_, SIGTERM);
+void ChildProcess::Terminate() { Signal(SIGTERM); }
+
+void ChildProcess::Signal(int signal_number) {
+  if (!waited_) kill(group_ ? -pid_ : pid_, signal_number);
 }
 
 void ChildProcess::ClosePipe() {

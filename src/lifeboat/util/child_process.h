@@ -29,6 +29,10 @@ struct ChildOptions {
   // >= 0: the child reads its stdin from this descriptor (the caller keeps and closes it)
   // instead of inheriting ours — the read end of a pipe the caller feeds.
   int stdin_fd = -1;
+  // true: the child leads a process group of its own, so a terminal's Ctrl-C does not reach it
+  // (its parent decides when it stops) and Signal() reaches whatever it starts in turn (the
+  // commands of a `sh -c` hook).
+  bool new_process_group = false;
 };
 
 // How a child ended, from its wait status.
@@ -62,6 +66,9 @@ class ChildProcess {
   // Sends SIGTERM and leaves the pipe open, so a thread reading it sees the end of the output
   // rather than a closed descriptor. Wait() or the destructor still reaps the child.
   void Terminate();
+  // Sends `signal_number` to the child (to its process group with new_process_group) unless it
+  // was waited for.
+  void Signal(int signal_number);
 
   // Closes the pipe and waits for the child to exit. Ok for exit status 0; otherwise an error
   // naming the program and its exit status or signal.
@@ -71,13 +78,14 @@ class ChildProcess {
   const ChildExit& exit() const { return exit_; }
 
  private:
-  ChildProcess(std::string name, pid_t pid, int stdout_fd, int stderr_fd);
+  ChildProcess(std::string name, pid_t pid, int stdout_fd, int stderr_fd, bool group);
   void ClosePipe();
 
   std::string name_;
   pid_t pid_;
   int stdout_fd_;
   int stderr_fd_;
+  bool group_;
   ChildExit exit_;
   bool waited_ = false;
   // Until the child is reaped its pid cannot be reused, so the cleanup may signal it safely.
