@@ -288,6 +288,8 @@ class Loader {
   std::vector<PlanError> errors_;
   Plan plan_;
   std::vector<std::string> tier_names_;
+  // Jobs left out for their own errors: a reference to one is not reported again.
+  std::set<std::string> invalid_jobs_;
 };
 
 const std::vector<std::string> kTopKeys = {
@@ -960,7 +962,11 @@ void Loader::Jobs(const Node& node) {
     if (const Node* tags = map.Get("tags")) job.tags = StringList(*tags, what + " tags");
     std::optional<Source> source = SourceOf(map, what, item);
     if (source) job.source = *source;
-    if (errors_.size() == errors_before) plan_.jobs.push_back(std::move(job));
+    if (errors_.size() == errors_before) {
+      plan_.jobs.push_back(std::move(job));
+    } else {
+      invalid_jobs_.insert(job.name);
+    }
   }
   if (node.size() == 0) Error(node, "jobs is empty", "declare at least one job");
 }
@@ -969,7 +975,7 @@ const Job* Loader::JobRef(const Node& node, const std::string& what) {
   std::optional<std::string> name = String(node, what);
   if (!name) return nullptr;
   const Job* job = plan_.FindJob(*name);
-  if (job == nullptr) {
+  if (job == nullptr && invalid_jobs_.count(*name) == 0) {
     std::vector<std::string> names;
     for (const Job& candidate : plan_.jobs) names.push_back(candidate.name);
     const std::string suggestion = Suggest(*name, names);

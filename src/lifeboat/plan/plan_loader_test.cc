@@ -242,6 +242,14 @@ TEST(PlanLoader, ReportsEveryErrorInOneRun) {
             "p.yaml:8:10: tier \"critical\" rpo: duration \"24\" has no unit (and 1 more error)");
 }
 
+TEST(PlanLoader, AReferenceToABrokenJobIsNotReportedAgain) {
+  std::string text = Replace(kValid, "tier: critical", "tier: platinum");
+  text += "drills:\n  - {name: d, job: db, schedule: \"@monthly\", target: {directory: /tmp}}\n";
+  PlanLoad load = ParsePlan(text, "p.yaml");
+  ASSERT_EQ(load.errors.size(), 1u) << load.errors.back().ToString();
+  EXPECT_EQ(load.errors[0].message, "job \"db\" names unknown tier \"platinum\"");
+}
+
 TEST(PlanLoader, MissingFileIsOneErrorWithoutPosition) {
   PlanLoad load = ReadPlan("/nonexistent/plan.yaml");
   ASSERT_EQ(load.errors.size(), 1u);
