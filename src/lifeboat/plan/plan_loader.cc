@@ -108,6 +108,9 @@ class MapView {
   std::vector<std::string> misspelled_;
 };
 
+constexpr const char* kGeneralHint =
+    "docs/PLAN.md lists every key of a plan with its type and an example";
+
 class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
@@ -121,7 +124,9 @@ class Loader {
     if (mark.is_null() || mark.line < 0) return Position{};
     return Position{mark.line + 1, mark.column + 1};
   }
+  // Every error gets a hint; the specific ones are given where the error is found.
   void Error(const Node& at, std::string message, std::string hint = {}) {
+    if (hint.empty()) hint = kGeneralHint;
     errors_.push_back(PlanError{file_, At(at), std::move(message), std::move(hint)});
   }
   void ErrorAt(Position at, std::string message, std::string hint = {}) {
@@ -181,7 +186,9 @@ class Loader {
                                             const std::string& what, const Node& owner) {
     const Node* node = map.Get(key);
     if (node == nullptr) {
-      if (!map.Misspelled(key)) Error(owner, what + " has no " + std::string(key));
+      if (!map.Misspelled(key)) {
+        Error(owner, what + " has no " + std::string(key), "add " + std::string(key) + ": ...");
+      }
       return std::nullopt;
     }
     return String(*node, what + " " + std::string(key));
@@ -212,7 +219,8 @@ class Loader {
     int64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error != std::errc() || end != text.data() + text.size()) {
-      Error(node, what + " must be a whole number, not \"" + text + "\"");
+      Error(node, what + " must be a whole number, not \"" + text + "\"",
+            "write digits only, e.g. " + std::to_string(std::max<int64_t>(min, 7)));
       return std::nullopt;
     }
     if (value < min || value > max) {
@@ -587,7 +595,8 @@ void Loader::Repositories(const Node& node) {
       MapView option_map = Map(*options, what + " options", &kOptions);
       for (const auto& [key, option] : option_map.entries()) {
         if (!repository.location.empty() && !repository.location.starts_with("s3:")) {
-          Error(option.first, "option \"" + key + "\" of " + what + " needs an s3: location");
+          Error(option.first, "option \"" + key + "\" of " + what + " needs an s3: location",
+                "backend options apply to repositories on S3; remove options here");
           continue;
         }
         if (std::optional<std::string> value = String(option.second, what + " option " + key)) {

@@ -155,7 +155,8 @@ std::vector<BrokenPlan> BrokenPlans() {
        "give one of files, postgres, command, git, bucket or env"},
       {"RetentionBadCount",
        Replace(valid, "    files:", "    retention: {keep_daily: many}\n    files:"),
-       "14:29: job \"db\" retention keep_daily must be a whole number, not \"many\"", ""},
+       "14:29: job \"db\" retention keep_daily must be a whole number, not \"many\"",
+       "write digits only, e.g. 7"},
       {"RetentionUnknownKey",
        Replace(valid, "    files:", "    retention: {keep_dayly: 7}\n    files:"),
        "14:17: unknown key \"keep_dayly\" in job \"db\" retention", "did you mean \"keep_daily\"?"},
@@ -172,7 +173,7 @@ std::vector<BrokenPlan> BrokenPlans() {
        "17:9: job \"db\" postgres tier_tables names unknown tier \"gold\"", "tiers: critical"},
       {"HookWithoutCommand",
        Replace(valid, "    files:", "    before:\n      - {timeout: 1m}\n    files:"),
-       "15:9: a hook of job \"db\" before has no command", ""},
+       "15:9: a hook of job \"db\" before has no command", "add command: ..."},
       {"NoPrimary",
        Replace(valid, "    password: {env: LIFEBOAT_PASSWORD}\n",
                "    password: {env: LIFEBOAT_PASSWORD}\n  other:\n    location: /srv/other\n"
@@ -182,9 +183,11 @@ std::vector<BrokenPlan> BrokenPlans() {
       {"OptionOnLocalRepository",
        Replace(valid, "    location: /srv/backup\n",
                "    location: /srv/backup\n    options: {s3.storage-class: GLACIER}\n"),
-       "5:15: option \"s3.storage-class\" of repository \"main\" needs an s3: location", ""},
+       "5:15: option \"s3.storage-class\" of repository \"main\" needs an s3: location",
+       "backend options apply to repositories on S3; remove options here"},
       {"UnknownMissedRunPolicy", valid + "daemon:\n  missed_runs: catch_up\n",
-       "17:16: daemon missed_runs \"catch_up\" is not one of run_once_at_start, skip", ""},
+       "17:16: daemon missed_runs \"catch_up\" is not one of run_once_at_start, skip",
+       "docs/PLAN.md lists every key of a plan with its type and an example"},
       {"AlertUnknownChannel",
        valid + "alerts:\n  channels:\n    mail: {type: email, to: [ops@example.com]}\n  rules:\n"
                "    - {event: backup_failed, channels: [slack]}\n",
@@ -192,7 +195,8 @@ std::vector<BrokenPlan> BrokenPlans() {
       {"AlertDiskPercentOutOfRange",
        valid + "alerts:\n  channels:\n    mail: {type: email, to: [ops@example.com]}\n  rules:\n"
                "    - {event: disk_usage, path: /, percent: 120, channels: [mail]}\n",
-       "20:45: alert rule disk_usage percent must be from 1 to 100, not 120", ""},
+       "20:45: alert rule disk_usage percent must be from 1 to 100, not 120",
+       "docs/PLAN.md lists every key of a plan with its type and an example"},
       {"DrillUnknownJob",
        valid + "drills:\n  - name: monthly\n    job: database\n    schedule: \"0 9 1 * *\"\n"
                "    target: {directory: /tmp/drill}\n",
@@ -216,6 +220,7 @@ TEST_P(BrokenPlanTest, ReportsTheExactErrorAndPlace) {
       std::to_string(error.at.line) + ":" + std::to_string(error.at.column) + ": " + error.message,
       broken.error);
   EXPECT_EQ(error.hint, broken.hint);
+  EXPECT_FALSE(error.hint.empty());
   // The broken plans change one thing each: one error, not a cascade.
   EXPECT_EQ(load.errors.size(), 1u) << load.errors.back().ToString();
 }
