@@ -273,19 +273,19 @@ TEST(PlanLoader, InlinePasswordWithAcknowledgementIsAcceptedButNeverDescribed) {
 }
 
 TEST(PlanLoader, DurationsRoundTrip) {
-  for (const auto& [text, seconds] : std::vector<std::pair<std::string, int64_t>>{{"30s", 30},
-                                                                                  {"15m", 900},
-                                                                                  {"4h", 14400},
-                                                                                  {"2d", 172800},
-                                                                                  {"1w", 604800},
-                                                                                  {"1h30m", 5400},
-                                                                                  {"0s", 0}}) {
+  const std::vector<std::pair<std::string, int64_t>> cases = {
+      {"30s", 30},    {"15m", 900},   {"4h", 14400},   {"48h", 172800},
+      {"3d", 259200}, {"1w", 604800}, {"1h30m", 5400}, {"0s", 0}};
+  for (const auto& [text, seconds] : cases) {
     Result<int64_t> parsed = ParseDuration(text);
     ASSERT_TRUE(parsed.ok()) << text;
     EXPECT_EQ(*parsed, seconds) << text;
     EXPECT_EQ(FormatDuration(seconds), text);
   }
   EXPECT_EQ(FormatDuration(10 * 86400), "10d");
+  EXPECT_EQ(FormatDuration(26 * 3600), "26h");
+  EXPECT_EQ(FormatDuration(3 * 86400 + 3600), "3d1h");
+  EXPECT_EQ(*ParseDuration("2d"), 172800);
   EXPECT_EQ(
       ParseDuration("30m1h").status().message(),
       "invalid duration \"30m1h\": units must go from the largest to the smallest, each once");
