@@ -12,6 +12,8 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev acl attr
+  # the audit tests edit the audit database and read its JSON
+  sqlite3 jq
   # time zones the retention tests pin (Europe/Berlin, America/New_York)
   tzdata
   # real PostgreSQL for the sources/postgres tests and drills

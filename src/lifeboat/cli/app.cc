@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "lifeboat/cli/command.h"
+#include "lifeboat/cli/command_audit.h"
 #include "lifeboat/cli/output.h"
 #include "lifeboat/util/log.h"
 
@@ -21,6 +22,10 @@ constexpr const char* kFooter = R"(Environment:
   LIFEBOAT_FROM_REPOSITORY   source repository of `copy` (--from-repo); its password from
   LIFEBOAT_FROM_PASSWORD, LIFEBOAT_FROM_PASSWORD_FILE or LIFEBOAT_FROM_PASSWORD_COMMAND
   LIFEBOAT_KDF_PARAMS        "time,memory_kib,parallelism" for new keys; for tests only
+  LIFEBOAT_JOB               job name recorded in the audit log (--job)
+  LIFEBOAT_AUDIT_DB          audit database (--audit-db); default
+                             $XDG_STATE_HOME/lifeboat/audit.db or ~/.local/state/lifeboat/audit.db
+  LIFEBOAT_AUDIT_POSTGRES    libpq conninfo of a second audit sink (--audit-postgres)
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 10 no repository,
 11 repository locked, 12 wrong password, 130 interrupted (SIGINT), 143 terminated (SIGTERM).)";
@@ -67,6 +72,14 @@ int Dispatch(int argc, const char* const* argv) {
       // One value per -o, so `-o KEY=VALUE backup PATH` does not swallow the command.
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--job", globals.job, "job name recorded in the audit log")
+      ->envname("LIFEBOAT_JOB");
+  app.add_option("--audit-db", globals.audit_db,
+                 "audit database (default $XDG_STATE_HOME/lifeboat/audit.db)")
+      ->envname("LIFEBOAT_AUDIT_DB");
+  app.add_option("--audit-postgres", globals.audit_postgres,
+                 "also write audit records to PostgreSQL (libpq conninfo)")
+      ->envname("LIFEBOAT_AUDIT_POSTGRES");
   app.add_flag("--json", globals.json, "print results as JSON on stdout");
   app.add_flag("-q,--quiet", globals.quiet, "print only results, warnings and errors");
   app.add_flag("-v,--verbose", globals.verbose, "say more (repeat for debug output)");
@@ -90,7 +103,11 @@ int Dispatch(int argc, const char* const* argv) {
   AddVersionCommand(app, table);
   AddPgCommand(app, table);
   AddBucketCommand(app, table);
+  AddGitCommand(app, table);
+  AddCommandCommand(app, table);
+  AddEnvCommand(app, table);
   AddPlanCommand(app, table);
+  AddAuditCommand(app, table);
   // Set after the subcommands exist: they would inherit it, and it is about the whole tool.
   app.footer(kFooter);
 
@@ -117,6 +134,17 @@ int Dispatch(int argc, const char* const* argv) {
     if (!valid.ok()) return Report(valid, Stage::kUsage);
   }
 
+  // Every command that touches a repository leaves a record, failures included (a wrong
+  // password is evidence too). The database is opened first: a command whose record could not
+  // be written must not run.
+  CommandAudit audit(globals, table.SelectedPath(), command->access != RepositoryAccess::kNone,
+                     command->audit);
+  Status audit_ready = audit.Start();
+  if (!audit_ready.ok()) {
+    if (command->audit == AuditPolicy::kRequired) return Report(audit_ready, Stage::kRunning);
+    PrintWarning("this run is not recorded in the audit log: " + audit_ready.message());
+  }
+
   Stage failed_stage = Stage::kRunning;
   Result<std::unique_ptr<Session>> session =
       OpenSession(SessionRequest{.location = globals.repository,
@@ -125,14 +153,31 @@ int Dispatch(int argc, const char* const* argv) {
                                      globals.password_command, globals.password_file),
                                  .backend_options = globals.backend_options},
                   &failed_stage);
-  if (!session.ok()) return Report(session.status(), failed_stage);
+  if (!session.ok()) {
+    const int code = ToInt(ExitCodeFor(session.status(), failed_stage));
+    Status recorded = audit.Finish(code, session.status(), nullptr);
+    if (!recorded.ok()) PrintWarning(recorded.message());
+    return Report(session.status(), failed_stage);
+  }
 
-  CommandContext context{globals, **session};
+  CommandContext context{globals, **session, audit.facts()};
   Result<ExitCode> result = command->run(context);
+  Status error = result.status();
+  const int code = error.ok() ? ToInt(*result) : ToInt(ExitCodeFor(error, Stage::kRunning));
+  // Committed before the results are flushed and the exit code is returned: a run the log
+  // does not know about never reports success.
+  Status recorded = audit.Finish(code, error, session->get());
   Status flushed = FlushStdout();
-  if (!result.ok()) return Report(result.status(), Stage::kRunning);
+  if (!error.ok()) {
+    if (!recorded.ok()) PrintWarning(recorded.message());
+    return Report(error, Stage::kRunning);
+  }
+  if (!recorded.ok()) {
+    if (command->audit == AuditPolicy::kRequired) return Report(recorded, Stage::kRunning);
+    PrintWarning(recorded.message());
+  }
   if (!flushed.ok()) return Report(flushed, Stage::kRunning);
-  return ToInt(*result);
+  return code;
 }
 
 }  // namespace

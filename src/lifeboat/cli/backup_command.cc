@@ -171,6 +171,11 @@ Result<ExitCode> Run(CommandContext& context, const BackupArgs& args) {
                                                         : BackupFiles(context, args, &progress);
   line.Stop();
   if (!result.ok()) return result.status();
+  if (context.audit != nullptr) {
+    context.audit->snapshot_id = result->snapshot_id.Hex();
+    context.audit->bytes_added = result->snapshot.summary.bytes_added;
+    context.audit->bytes_total = result->snapshot.summary.total_bytes;
+  }
 
   if (context.globals.json) {
     PrintJson(SummaryJson(*result));

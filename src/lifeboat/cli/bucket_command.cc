@@ -51,6 +51,11 @@ Result<ExitCode> RunBackup(CommandContext& context, const BucketBackupArgs& args
       });
   if (!result.ok()) return NoSnapshotSaved(result.status());
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
+  if (context.audit != nullptr) {
+    context.audit->snapshot_id = result->backup.snapshot_id.Hex();
+    context.audit->bytes_added = summary.bytes_added;
+    context.audit->bytes_total = summary.total_bytes;
+  }
   const bucket::BucketManifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;
   if (manifest.vanished > 0) {
@@ -112,6 +117,7 @@ Result<std::pair<Id, repo::Snapshot>> FindBucketSnapshot(repo::Repository& repos
 Result<ExitCode> RunRestore(CommandContext& context, const BucketRestoreArgs& args) {
   repo::Repository& repository = *context.session.repository;
   LIFEBOAT_ASSIGN_OR_RETURN(auto found, FindBucketSnapshot(repository, args.snapshot));
+  if (context.audit != nullptr) context.audit->snapshot_id = found.first.Hex();
   bucket::BucketRestoreOptions options;
   options.location = args.target;
   options.s3 = storage::S3OptionsFromEnvironment();

@@ -20,6 +20,18 @@ const Command* CommandTable::Selected() const {
   return nullptr;
 }
 
+std::string CommandTable::SelectedPath() const {
+  for (const auto& [subcommand, command] : commands_) {
+    if (!subcommand->parsed()) continue;
+    std::string path;
+    for (const CLI::App* app = subcommand; app->get_parent() != nullptr; app = app->get_parent()) {
+      path = path.empty() ? app->get_name() : app->get_name() + " " + path;
+    }
+    return path;
+  }
+  return "";
+}
+
 bool SnapshotMatchesFilter(const repo::Snapshot& snapshot, const std::vector<std::string>& hosts,
                            const std::vector<std::string>& tag_sets,
                            const std::vector<std::string>& paths) {

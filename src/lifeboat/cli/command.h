@@ -12,6 +12,7 @@
 
 #include "lifeboat/cli/exit_codes.h"
 #include "lifeboat/cli/repository_opener.h"
+#include "lifeboat/ops/audit.h"
 #include "lifeboat/util/result.h"
 
 namespace CLI {
@@ -27,6 +28,9 @@ struct GlobalOptions {
   std::string password_file;                 // --password-file / LIFEBOAT_PASSWORD_FILE
   std::string password_command;              // --password-command / LIFEBOAT_PASSWORD_COMMAND
   std::vector<std::string> backend_options;  // -o KEY=VALUE (s3.storage-class=...)
+  std::string job;                           // --job / LIFEBOAT_JOB: the audit records' job column
+  std::string audit_db;        // --audit-db / LIFEBOAT_AUDIT_DB; empty: the XDG state directory
+  std::string audit_postgres;  // --audit-postgres / LIFEBOAT_AUDIT_POSTGRES: libpq conninfo
   bool json = false;
   bool quiet = false;
   int verbose = 0;
@@ -40,6 +44,16 @@ struct GlobalOptions {
 struct CommandContext {
   const GlobalOptions& globals;
   Session& session;  // holds what the command's RepositoryAccess asked for
+  // What the command's audit record says beyond its status (snapshot id, bytes); commands that
+  // know fill it. Never null while a command runs from the dispatcher.
+  ops::AuditFacts* audit = nullptr;
+};
+
+// Every command that touches a repository leaves an audit record (cli/command_audit.h). A
+// command whose record cannot be written fails, unless it only reads: then it is a warning.
+enum class AuditPolicy {
+  kRequired,    // the command changes a repository or data, or checks it (evidence)
+  kBestEffort,  // read-only listings (snapshots, ls, diff, dump, stats)
 };
 
 // Built by designated initializer; every member has an initializer so omitted ones do not warn.
@@ -49,6 +63,7 @@ struct Command {
   std::function<Status(const GlobalOptions&)> validate = {};
   // The work. Success is kOk, or kPartialBackup for a snapshot saved with warnings.
   std::function<Result<ExitCode>(CommandContext&)> run = {};
+  AuditPolicy audit = AuditPolicy::kRequired;
 };
 
 class CommandTable {
@@ -56,6 +71,8 @@ class CommandTable {
   void Add(CLI::App* subcommand, Command command);
   // The command whose subcommand the parsed command line selected, or nullptr.
   const Command* Selected() const;
+  // The selected command's path below the program, "backup" or "pg backup"; "" when none.
+  std::string SelectedPath() const;
 
  private:
   std::vector<std::pair<CLI::App*, Command>> commands_;
@@ -81,7 +98,11 @@ void AddRepairCommand(CLI::App& app, CommandTable& table);
 void AddVersionCommand(CLI::App& app, CommandTable& table);
 void AddPgCommand(CLI::App& app, CommandTable& table);
 void AddBucketCommand(CLI::App& app, CommandTable& table);
+void AddGitCommand(CLI::App& app, CommandTable& table);
+void AddCommandCommand(CLI::App& app, CommandTable& table);
+void AddEnvCommand(CLI::App& app, CommandTable& table);
 void AddPlanCommand(CLI::App& app, CommandTable& table);
+void AddAuditCommand(CLI::App& app, CommandTable& table);
 
 // restic's snapshot filter, shared by forget and copy: a snapshot matches when it is of one of
 // `hosts`, carries every tag of one of `tag_sets` (each "a,b"), and holds every path of

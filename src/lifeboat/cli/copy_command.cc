@@ -144,6 +144,14 @@ Result<ExitCode> Run(CommandContext& context, const CopyArgs& args) {
   line.Stop();
   LIFEBOAT_RETURN_IF_ERROR(copied.status());
   const ops::CopyReport& report = *copied;
+  if (context.audit != nullptr) {
+    context.audit->bytes_added = report.bytes_copied;
+    context.audit->bytes_total = report.bytes_copied + report.bytes_present;
+    // One snapshot copied names it; several are listed by `copy --json`.
+    if (report.snapshots.size() == 1) {
+      context.audit->snapshot_id = report.snapshots.front().destination_id.Hex();
+    }
+  }
 
   if (globals.json) {
     nlohmann::json list = nlohmann::json::array();

@@ -67,9 +67,9 @@ void AddDiffCommand(CLI::App& app, CommandTable& table) {
   command->add_option("from", args->from, "the older snapshot (id prefix or \"latest\")")
       ->required();
   command->add_option("to", args->to, "the newer snapshot (id prefix or \"latest\")")->required();
-  table.Add(command,
-            Command{.access = RepositoryAccess::kLockedWithIndex,
-                    .run = [args](CommandContext& context) { return Run(context, *args); }});
+  table.Add(command, Command{.access = RepositoryAccess::kLockedWithIndex,
+                             .run = [args](CommandContext& context) { return Run(context, *args); },
+                             .audit = AuditPolicy::kBestEffort});
 }
 
 }  // namespace lifeboat::cli

@@ -33,9 +33,9 @@ void AddDumpCommand(CLI::App& app, CommandTable& table) {
       ->add_option("path", args->path,
                    "the file's path in the snapshot (a stdin backup's file is /NAME)")
       ->required();
-  table.Add(command,
-            Command{.access = RepositoryAccess::kLockedWithIndex,
-                    .run = [args](CommandContext& context) { return Run(context, *args); }});
+  table.Add(command, Command{.access = RepositoryAccess::kLockedWithIndex,
+                             .run = [args](CommandContext& context) { return Run(context, *args); },
+                             .audit = AuditPolicy::kBestEffort});
 }
 
 }  // namespace lifeboat::cli

@@ -76,9 +76,9 @@ void AddLsCommand(CLI::App& app, CommandTable& table) {
   // No -r: it is the global --repo.
   command->add_flag("--recursive", args->recursive, "also list subdirectories of PATH");
   command->add_flag("-l,--long", args->long_format, "show mode, owner, size and time");
-  table.Add(command,
-            Command{.access = RepositoryAccess::kLockedWithIndex,
-                    .run = [args](CommandContext& context) { return Run(context, *args); }});
+  table.Add(command, Command{.access = RepositoryAccess::kLockedWithIndex,
+                             .run = [args](CommandContext& context) { return Run(context, *args); },
+                             .audit = AuditPolicy::kBestEffort});
 }
 
 }  // namespace lifeboat::cli

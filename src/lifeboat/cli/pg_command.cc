@@ -74,6 +74,11 @@ Result<ExitCode> RunBackup(CommandContext& context, const PgBackupArgs& args) {
       });
   if (!result.ok()) return NoSnapshotSaved(result.status());
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
+  if (context.audit != nullptr) {
+    context.audit->snapshot_id = result->backup.snapshot_id.Hex();
+    context.audit->bytes_added = summary.bytes_added;
+    context.audit->bytes_total = summary.total_bytes;
+  }
   const pg::Manifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;
   if (context.globals.json) {
@@ -165,6 +170,7 @@ Status ValidateRestore(const PgRestoreArgs& args) {
 Result<ExitCode> RunRestore(CommandContext& context, PgRestoreArgs args) {
   repo::Repository& repository = *context.session.repository;
   LIFEBOAT_ASSIGN_OR_RETURN(auto found, repository.FindSnapshot(args.snapshot));
+  if (context.audit != nullptr) context.audit->snapshot_id = found.first.Hex();
   args.options.verify = !args.no_verify;
   Result<pg::PgRestoreResult> result = pg::RestoreDatabase(repository, found.second, args.options);
   if (!result.ok()) return result.status();

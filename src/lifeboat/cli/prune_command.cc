@@ -128,6 +128,10 @@ Result<ExitCode> RunPrune(CommandContext& context, const PruneArgs& args, bool d
                                                              PrintInfo(message);
                                                          }));
   if (json_out != nullptr) (*json_out)["prune"] = ReportJson(report);
+  if (context.audit != nullptr && !dry_run) {
+    context.audit->bytes_added = report.bytes_copied;
+    context.audit->bytes_total = report.bytes_total;
+  }
   if (text) {
     if (dry_run) {
       PrintText("dry run: nothing was changed\n");

@@ -40,6 +40,7 @@ Result<ExitCode> Run(CommandContext& context, const RestoreArgs& args) {
   repo::Repository& repository = *context.session.repository;
   LIFEBOAT_ASSIGN_OR_RETURN(auto found, repository.FindSnapshot(args.snapshot));
   const auto& [id, snapshot] = found;
+  if (context.audit != nullptr) context.audit->snapshot_id = id.Hex();
   engine::RestoreOptions options;
   options.target = args.target;
   options.includes = args.includes;

@@ -51,13 +51,13 @@ Result<ExitCode> Run(CommandContext& context, const SnapshotsArgs& args) {
     PrintJson(list);
     return ExitCode::kOk;
   }
-  TextTable table({"ID", "Time", "Host", "Tags", "Paths"});
+  TextTable table({"ID", "Time", "Host", "Source", "Tags", "Paths"});
   for (const auto& [id, snapshot] : snapshots) {
     const std::vector<std::string>& paths = snapshot.paths;
     table.AddRow({id.ShortHex(), FormatLocalTime(snapshot.time_ns), snapshot.hostname,
-                  Join(snapshot.tags, ","), paths.empty() ? "" : paths.front()});
+                  snapshot.source, Join(snapshot.tags, ","), paths.empty() ? "" : paths.front()});
     // Further paths get rows of their own, as restic prints them.
-    for (size_t i = 1; i < paths.size(); ++i) table.AddRow({"", "", "", "", paths[i]});
+    for (size_t i = 1; i < paths.size(); ++i) table.AddRow({"", "", "", "", "", paths[i]});
   }
   PrintText(table.Render());
   PrintText(std::to_string(snapshots.size()) +
@@ -79,9 +79,9 @@ void AddSnapshotsCommand(CLI::App& app, CommandTable& table) {
   command->add_option("--host", args->hosts, "only snapshots of this host (repeatable)")
       ->type_name("HOST")
       ->allow_extra_args(false);
-  table.Add(command,
-            Command{.access = RepositoryAccess::kOpen,
-                    .run = [args](CommandContext& context) { return Run(context, *args); }});
+  table.Add(command, Command{.access = RepositoryAccess::kOpen,
+                             .run = [args](CommandContext& context) { return Run(context, *args); },
+                             .audit = AuditPolicy::kBestEffort});
 }
 
 }  // namespace lifeboat::cli

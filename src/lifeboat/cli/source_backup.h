@@ -8,6 +8,7 @@
 #include "lifeboat/cli/command.h"
 #include "lifeboat/cli/output.h"
 #include "lifeboat/engine/backup.h"
+#include "lifeboat/repo/repository.h"
 #include "lifeboat/util/status.h"
 
 namespace lifeboat::cli {
@@ -46,6 +47,14 @@ auto RunWithProgress(const GlobalOptions& globals, Backup backup) {
   line.Stop();
   return result;
 }
+
+// The snapshot `reference` names; "latest" means the latest snapshot whose source is `source`,
+// even when the repository also holds other sources' (kNotFound, naming `backup_command`, when
+// there is none).
+Result<std::pair<Id, repo::Snapshot>> FindSourceSnapshot(repo::Repository& repository,
+                                                         const std::string& reference,
+                                                         const std::string& source,
+                                                         const std::string& backup_command);
 
 // `error` with "no snapshot was saved" added to its hint: a source backup stores all or nothing.
 Status NoSnapshotSaved(const Status& error);

@@ -96,6 +96,16 @@ SnapshotWriter::SnapshotWriter(repo::Repository& repository, const SnapshotWrite
 SnapshotWriter::~SnapshotWriter() = default;
 
 Result<std::unique_ptr<StreamFile>> SnapshotWriter::Open(const std::string& path, uint32_t mode) {
+  repo::Node like;
+  like.mode = mode;
+  like.uid = geteuid();
+  like.gid = getegid();
+  like.mtime_ns = like.atime_ns = like.ctime_ns = start_ns_;
+  return Open(path, like);
+}
+
+Result<std::unique_ptr<StreamFile>> SnapshotWriter::Open(const std::string& path,
+                                                         const repo::Node& like) {
   if (!ValidPath(path)) return InvalidArgumentError("invalid path in snapshot: \"" + path + "\"");
   {
     std::lock_guard lock(files_mutex_);
@@ -105,12 +115,12 @@ Result<std::unique_ptr<StreamFile>> SnapshotWriter::Open(const std::string& path
   }
   auto file = std::make_shared<FileState>();
   repo::Node& node = file->node;
+  node = like;
   node.name = path.substr(path.rfind('/') + 1);
   node.type = repo::NodeType::kFile;
-  node.mode = mode;
-  node.uid = geteuid();
-  node.gid = getegid();
-  node.mtime_ns = node.atime_ns = node.ctime_ns = start_ns_;
+  node.content.clear();
+  node.subtree.reset();
+  node.size = 0;
   file->on_done = [this, path](repo::Node done) {
     std::lock_guard lock(files_mutex_);
     files_[path] = std::move(done);

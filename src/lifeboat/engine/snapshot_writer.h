@@ -61,6 +61,9 @@ class SnapshotWriter {
 
   // path: relative, '/'-separated, no empty, "." or ".." components; each path once.
   Result<std::unique_ptr<StreamFile>> Open(const std::string& path, uint32_t mode = 0600);
+  // As Open, but the file's metadata (mode, owner, times, extended attributes) is `like`'s,
+  // as ReadNodeMetadata gave it: a file copied from disk keeps it through `restore`.
+  Result<std::unique_ptr<StreamFile>> Open(const std::string& path, const repo::Node& like);
 
   // After every file is closed: writes the directory trees, packs and index, then the snapshot
   // (its tree and summary filled in here). Fails, storing no snapshot, if any file failed.

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "lifeboat/crypto/sha256.h"
+#include "lifeboat/ops/audit.h"
 #include "lifeboat/ops/snapshot_path.h"
 #include "lifeboat/repo/garbage.h"
 #include "lifeboat/repo/pack.h"
@@ -197,6 +198,8 @@ class Checker {
     // Markers first, as Repository::LoadIndex reads them: a prune sweeping meanwhile removes
     // only packs they list, so check can tell its work from damage.
     LIFEBOAT_RETURN_IF_ERROR(CheckGarbageMarkers());
+    Progress("checking audit records");
+    LIFEBOAT_RETURN_IF_ERROR(CheckAuditRecords());
     Progress("checking index files");
     LIFEBOAT_RETURN_IF_ERROR(CheckIndexFiles());
     Progress("checking packs");
@@ -300,6 +303,27 @@ class Checker {
       if (!status.ok()) {
         report_.errors.push_back("garbage marker " + name + " cannot be read: " + status.message() +
                                  "; `lifeboat repair index` removes it (its packs are then kept)");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Audit records are evidence: one that cannot be read, or whose content no longer matches
+  // its hash, is damage like a lost snapshot.
+  Status CheckAuditRecords() {
+    LIFEBOAT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListNames(ObjectKind::kAudit));
+    for (const std::string& name : names) {
+      Result<Bytes> payload = repository_.LoadSealedFile(ObjectKind::kAudit, name);
+      Result<AuditRecord> record =
+          payload.ok() ? DecodeAuditRecord(std::string_view(
+                             reinterpret_cast<const char*>(payload->data()), payload->size()))
+                       : payload.status();
+      if (!record.ok()) {
+        report_.errors.push_back("audit record " + name +
+                                 " cannot be read: " + record.status().message());
+      } else if (AuditRecordHash(*record) != record->hash) {
+        report_.errors.push_back("audit record " + name + " (id " + record->id +
+                                 ") does not match its hash");
       }
     }
     return Status::Ok();

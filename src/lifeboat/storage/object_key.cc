@@ -8,9 +8,9 @@ namespace {
 constexpr size_t kNameLength = 64;
 constexpr size_t kFanOutLength = 2;
 
-constexpr ObjectKind kDirectoryKinds[] = {ObjectKind::kKey,   ObjectKind::kPack,
-                                          ObjectKind::kIndex, ObjectKind::kSnapshot,
-                                          ObjectKind::kLock,  ObjectKind::kGarbage};
+constexpr ObjectKind kDirectoryKinds[] = {
+    ObjectKind::kKey,  ObjectKind::kPack,    ObjectKind::kIndex, ObjectKind::kSnapshot,
+    ObjectKind::kLock, ObjectKind::kGarbage, ObjectKind::kAudit};
 
 bool IsLowercaseHex(std::string_view text) {
   for (char c : text) {
@@ -41,6 +41,8 @@ std::string_view ObjectKindName(ObjectKind kind) {
       return "lock";
     case ObjectKind::kGarbage:
       return "garbage";
+    case ObjectKind::kAudit:
+      return "audit";
   }
   LIFEBOAT_CHECK(false, "unknown ObjectKind");
   return "";
@@ -62,6 +64,8 @@ std::string_view ObjectKindDirectory(ObjectKind kind) {
       return "locks";
     case ObjectKind::kGarbage:
       return "garbage";
+    case ObjectKind::kAudit:
+      return "audit";
   }
   LIFEBOAT_CHECK(false, "unknown ObjectKind");
   return "";

@@ -8,6 +8,7 @@
 //   snapshots/<name>  snapshots
 //   locks/<name>      locks
 //   garbage/<name>    garbage markers: packs prune has marked for deletion (docs/FORMAT.md)
+//   audit/<name>      audit records, copies of the audit log's (ops/audit.h)
 #pragma once
 
 #include <optional>
@@ -16,7 +17,7 @@
 
 namespace lifeboat::storage {
 
-enum class ObjectKind { kConfig, kKey, kPack, kIndex, kSnapshot, kLock, kGarbage };
+enum class ObjectKind { kConfig, kKey, kPack, kIndex, kSnapshot, kLock, kGarbage, kAudit };
 
 std::string_view ObjectKindName(ObjectKind kind);  // "config", "key", "pack", ...
 // The top-level directory of a kind ("" for config).

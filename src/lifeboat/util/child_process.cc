@@ -18,12 +18,16 @@ namespace {
 // Closes a pipe end and the spawn state on every path out of Start().
 struct SpawnResources {
   int pipe_fds[2] = {-1, -1};
+  int err_fds[2] = {-1, -1};
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   bool actions_ready = false;
   bool attributes_ready = false;
   ~SpawnResources() {
     for (int fd : pipe_fds) {
+      if (fd >= 0) close(fd);
+    }
+    for (int fd : err_fds) {
       if (fd >= 0) close(fd);
     }
     if (actions_ready) posix_spawn_file_actions_destroy(&actions);
@@ -46,6 +50,13 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
   resources.actions_ready = true;
   if (options.capture_stdout) {
     posix_spawn_file_actions_adddup2(&resources.actions, resources.pipe_fds[1], STDOUT_FILENO);
+  }
+  if (options.capture_stderr) {
+    if (pipe2(resources.err_fds, O_CLOEXEC) != 0) return ErrnoError(errno, "creating a pipe");
+    posix_spawn_file_actions_adddup2(&resources.actions, resources.err_fds[1], STDERR_FILENO);
+  }
+  if (options.stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&resources.actions, options.stdin_fd, STDIN_FILENO);
   }
   if (posix_spawnattr_init(&resources.attributes) != 0) {
     return InternalError("posix_spawnattr_init failed");
@@ -96,11 +107,25 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
     read_fd = resources.pipe_fds[0];
     resources.pipe_fds[0] = -1;
   }
-  return std::unique_ptr<ChildProcess>(new ChildProcess(name, pid, read_fd));
+  int err_fd = -1;
+  if (options.capture_stderr) {
+    close(resources.err_fds[1]);
+    resources.err_fds[1] = -1;
+    err_fd = resources.err_fds[0];
+    resources.err_fds[0] = -1;
+  }
+  return std::unique_ptr<ChildProcess>(new ChildProcess(name, pid, read_fd, err_fd));
 }
 
-ChildProcess::ChildProcess(std::string name, pid_t pid, int stdout_fd)
-    : name_(std::move(name)), pid_(pid), stdout_fd_(stdout_fd) {
+std::string ChildExit::Describe() const {
+  if (exited) return "exited with status " + std::to_string(code);
+  const char* abbrev = sigabbrev_np(signal);
+  return "was killed by signal " + std::to_string(signal) +
+         (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
+}
+
+ChildProcess::ChildProcess(std::string name, pid_t pid, int stdout_fd, int stderr_fd)
+    : name_(std::move(name)), pid_(pid), stdout_fd_(stdout_fd), stderr_fd_(stderr_fd) {
   stop_on_interrupt_ = std::make_unique<InterruptCleanup>([pid] { kill(pid, SIGTERM); });
 }
 
@@ -121,6 +146,8 @@ void ChildProcess::Terminate() {
 void ChildProcess::ClosePipe() {
   if (stdout_fd_ >= 0) close(stdout_fd_);
   stdout_fd_ = -1;
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+  stderr_fd_ = -1;
 }
 
 Status ChildProcess::Wait() {
@@ -134,6 +161,11 @@ Status ChildProcess::Wait() {
   } while (reaped < 0 && errno == EINTR);
   if (reaped < 0) return ErrnoError(errno, "waiting for `" + name_ + "`");
   waited_ = true;
+  if (WIFEXITED(status)) {
+    exit_ = {.exited = true, .code = WEXITSTATUS(status)};
+  } else if (WIFSIGNALED(status)) {
+    exit_ = {.exited = false, .signal = WTERMSIG(status)};
+  }
   if (WIFEXITED(status)) {
     if (WEXITSTATUS(status) == 0) return Status::Ok();
     return IoError("command `" + name_ + "` exited with status " +

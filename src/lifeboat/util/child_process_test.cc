@@ -1,5 +1,6 @@
 #include "lifeboat/util/child_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -60,6 +61,33 @@ TEST(ChildProcess, TerminateEndsTheOutputAndWaitReportsTheSignal) {
   Status waited = child->Wait();
   ASSERT_FALSE(waited.ok());
   EXPECT_EQ(waited.message(), "command `sh` was killed by signal 15");
+}
+
+TEST(ChildProcess, ReadsStdinFromTheGivenDescriptor) {
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  Result<std::unique_ptr<ChildProcess>> started =
+      ChildProcess::Start({"tr", "a-z", "A-Z"}, {.stdin_fd = fds[0]});
+  close(fds[0]);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<ChildProcess> child = std::move(started).value();
+  ASSERT_EQ(write(fds[1], "bundle", 6), 6);
+  close(fds[1]);
+  char buffer[16];
+  const ssize_t n = read(child->stdout_fd(), buffer, sizeof(buffer));
+  ASSERT_EQ(n, 6);
+  EXPECT_EQ(std::string(buffer, 6), "BUNDLE");
+  EXPECT_TRUE(child->Wait().ok());
+  EXPECT_TRUE(child->exit().exited);
+  EXPECT_EQ(child->exit().code, 0);
+}
+
+TEST(ChildProcess, ExitTellsTheStatus) {
+  Result<std::unique_ptr<ChildProcess>> started = ChildProcess::Start({"sh", "-c", "exit 3"});
+  ASSERT_TRUE(started.ok());
+  std::unique_ptr<ChildProcess> child = std::move(started).value();
+  EXPECT_FALSE(child->Wait().ok());
+  EXPECT_EQ(child->exit().Describe(), "exited with status 3");
 }
 
 }  // namespace
