@@ -37,7 +37,8 @@ expect 0 snapshots --repo "${REPO}"
 expect 0 forget --repo "${REPO}" --keep-last 1
 expect 0 prune --repo "${REPO}"
 expect 0 check --repo "${REPO}"
-expect 0 restore --repo "${REPO}" latest --target "${WORK}/restored"
+expect 0 restore --repo "${REPO}" latest --target "${WORK}/restored" --json
+RESTORED_BYTES="$(json_lines 'lines[-1]["bytes"]')"
 expect 1 backup --repo "${REPO}" --job files "${WORK}/missing"
 LIFEBOAT_PASSWORD=wrong expect 12 check --repo "${REPO}"
 
@@ -54,6 +55,9 @@ assert_eq "$(json 'd[1]["snapshot_id"]')" "${FIRST}" "first backup's snapshot"
 assert_eq "$(json 'd[1]["bytes_added"]')" "${FIRST_ADDED}" "first backup's bytes added"
 assert_eq "$(json 'd[1]["bytes_total"]')" "${FIRST_TOTAL}" "first backup's bytes total"
 assert_eq "$(json 'd[7]["snapshot_id"] == d[2]["snapshot_id"] != ""')" "True" "restore names the snapshot"
+assert_eq "$(json 'd[7]["bytes_total"]')" "${RESTORED_BYTES}" "restore's bytes"
+assert_eq "${RESTORED_BYTES}" "$(( $(stat -c %s "${WORK}/src/blob.bin") + $(stat -c %s "${WORK}/src/docs/a.txt") ))" \
+  "restored bytes are the files' sizes"
 assert_eq "$(json 'd[8]["error"]')" "the path ${WORK}/missing does not exist" "failed backup's error"
 assert_eq "$(json 'd[9]["error"].startswith("wrong password: no key of the repository at ")')" \
   "True" "wrong password's error"
@@ -184,6 +188,15 @@ assert_eq "$(psql_q postgres "SELECT status || ': ' || error FROM backup_audit_l
 assert_eq "$(psql_q postgres "SELECT count(*) FROM backup_audit_log")" "3" "the seed's row and two of lifeboat's"
 assert_eq "$(psql_q postgres "SELECT bool_and(created_at = (finished_at AT TIME ZONE 'UTC')) FROM backup_audit_log WHERE hash IS NOT NULL")" \
   "t" "created_at is the UTC end time"
+
+step "nested commands are recorded by their path: pg backup"
+psql_q postgres "CREATE DATABASE app" >/dev/null
+psql_q app "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)" >/dev/null
+unset LIFEBOAT_AUDIT_POSTGRES
+expect 0 pg backup --repo "${REPO}" --job orders --dbname "dbname=app" --json
+PGSNAP="$(json_lines 'lines[-1]["snapshot_id"]')"
+assert_eq "$(audit_json 'd[-1]["operation"] + "|" + d[-1]["job"] + "|" + d[-1]["status"] + "|" + d[-1]["snapshot_id"] + "|" + str(d[-1]["bytes_added"] > 0)')" \
+  "pg backup|orders|success|${PGSNAP}|True" "pg backup's record"
 
 step "a broken second sink is a warning; the record is in SQLite"
 expect 0 backup --repo "${REPO}" --audit-postgres "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=5" "${WORK}/src"
