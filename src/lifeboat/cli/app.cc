@@ -27,8 +27,9 @@ constexpr const char* kFooter = R"(Environment:
                              $XDG_STATE_HOME/lifeboat/audit.db or ~/.local/state/lifeboat/audit.db
   LIFEBOAT_AUDIT_POSTGRES    libpq conninfo of a second audit sink (--audit-postgres)
 
-Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 10 no repository,
-11 repository locked, 12 wrong password, 130 interrupted (SIGINT), 143 terminated (SIGTERM).)";
+Exit codes: 0 ok, 1 error, 2 usage error, 3 partial backup, 4 verification failed,
+10 no repository, 11 repository locked, 12 wrong password, 130 interrupted (SIGINT),
+143 terminated (SIGTERM).)";
 
 int Report(const Status& status, Stage stage) {
   PrintError(status);
@@ -154,9 +155,12 @@ int Dispatch(int argc, const char* const* argv) {
                                  .backend_options = globals.backend_options},
                   &failed_stage);
   if (!session.ok()) {
-    const int code = ToInt(ExitCodeFor(session.status(), failed_stage));
-    Status recorded = audit.Finish(code, session.status(), nullptr);
-    if (!recorded.ok()) PrintWarning(recorded.message());
+    // A usage error (a malformed location, no password source) touched nothing.
+    if (failed_stage != Stage::kUsage) {
+      const int code = ToInt(ExitCodeFor(session.status(), failed_stage));
+      Status recorded = audit.Finish(code, session.status(), nullptr);
+      if (!recorded.ok()) PrintWarning(recorded.message());
+    }
     return Report(session.status(), failed_stage);
   }
 
