@@ -14,6 +14,7 @@ fi
 chmod 0711 "${WORK}"
 home="${WORK}/nobody"
 install -d -o nobody -g "$(id -g nobody)" -m 0755 "${home}"
+export LIFEBOAT_AUDIT_DB="${home}/audit.db"  # nobody cannot write lib.sh's, in root's ${WORK}
 cp "${LIFEBOAT}" "${home}/lifeboat"
 chmod 0755 "${home}/lifeboat"
 as_nobody() {

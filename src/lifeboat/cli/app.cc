@@ -159,9 +159,12 @@ int Dispatch(int argc, const char* const* argv) {
                                  .backend_options = globals.backend_options},
                   &failed_stage);
   if (!session.ok()) {
-    const int code = ToInt(ExitCodeFor(session.status(), failed_stage));
-    Status recorded = audit.Finish(code, session.status(), nullptr);
-    if (!recorded.ok()) PrintWarning(recorded.message());
+    // A usage error (a malformed location, no password source) touched nothing.
+    if (failed_stage != Stage::kUsage) {
+      const int code = ToInt(ExitCodeFor(session.status(), failed_stage));
+      Status recorded = audit.Finish(code, session.status(), nullptr);
+      if (!recorded.ok()) PrintWarning(recorded.message());
+    }
     return Report(session.status(), failed_stage);
   }
 

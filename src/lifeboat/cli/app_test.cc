@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lifeboat/ops/audit.h"
 #include "lifeboat/repo/lock.h"
 #include "lifeboat/repo/repository.h"
 #include "lifeboat/storage/local_backend.h"
@@ -37,11 +38,14 @@ class AppTest : public testing::Test {
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
     repo_ = dir_ + "/repo";
+    // Commands append to the audit log; never to the home directory of whoever runs the tests.
+    setenv("LIFEBOAT_AUDIT_DB", (dir_ + "/audit.db").c_str(), 1);
   }
   void TearDown() override {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
     unsetenv("LIFEBOAT_KDF_PARAMS");
+    unsetenv("LIFEBOAT_AUDIT_DB");
   }
 
   std::string dir_;
@@ -136,6 +140,46 @@ TEST_F(AppTest, WrongPasswordExitsWithTwelve) {
   EXPECT_EQ(RunLifeboat({"-r", repo_, "snapshots"}), 0);
   setenv("LIFEBOAT_PASSWORD", "wrong", 1);
   EXPECT_EQ(RunLifeboat({"-r", repo_, "snapshots"}), 12);
+}
+
+// operation status job error, one line per record of the test's audit log.
+std::vector<std::string> AuditLines(const std::string& path) {
+  Result<std::unique_ptr<ops::AuditLog>> log = ops::AuditLog::Open(path);
+  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  if (!log.ok()) return {};
+  Result<std::vector<ops::AuditRecord>> records = (*log)->Query({});
+  EXPECT_TRUE(records.ok()) << records.status().ToString();
+  if (!records.ok()) return {};
+  std::vector<std::string> lines;
+  for (const ops::AuditRecord& r : *records) {
+    lines.push_back(r.operation + " " + r.status + " [" + r.job + "] " + r.error);
+  }
+  return lines;
+}
+
+TEST_F(AppTest, CommandsThatTouchARepositoryAreAudited) {
+  setenv("LIFEBOAT_PASSWORD", "right", 1);
+  EXPECT_EQ(RunLifeboat({"-r", "sftp:host:/srv", "snapshots"}), 2);  // usage: nothing touched
+  ASSERT_EQ(RunLifeboat({"-r", repo_, "--job", "nightly", "init"}), 0);
+  ASSERT_EQ(RunLifeboat({"version"}), 0);  // no repository, no record
+  EXPECT_EQ(RunLifeboat({"-r", repo_, "init"}), 1);
+  setenv("LIFEBOAT_PASSWORD", "wrong", 1);
+  EXPECT_EQ(RunLifeboat({"-r", repo_, "key", "list"}), 12);
+  EXPECT_EQ(AuditLines(dir_ + "/audit.db"),
+            (std::vector<std::string>{
+                "init success [nightly] ", "init failed [] a repository already exists at " + repo_,
+                "key list failed [] wrong password: no key of the repository at " + repo_ +
+                    " opens with it"}));
+}
+
+TEST_F(AppTest, AnUnwritableAuditLogStopsACommandButNotAListing) {
+  setenv("LIFEBOAT_PASSWORD", "right", 1);
+  ASSERT_EQ(RunLifeboat({"-r", repo_, "init"}), 0);
+  // A directory where the database file should be: SQLite cannot open it.
+  std::filesystem::create_directories(dir_ + "/blocked/audit.db");
+  setenv("LIFEBOAT_AUDIT_DB", (dir_ + "/blocked/audit.db").c_str(), 1);
+  EXPECT_EQ(RunLifeboat({"-r", repo_, "key", "list"}), 1);
+  EXPECT_EQ(RunLifeboat({"-r", repo_, "snapshots"}), 0);
 }
 
 TEST_F(AppTest, InitTwiceFails) {

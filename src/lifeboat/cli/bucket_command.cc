@@ -133,6 +133,7 @@ Result<ExitCode> RunRestore(CommandContext& context, const BucketRestoreArgs& ar
   };
   LIFEBOAT_ASSIGN_OR_RETURN(bucket::BucketRestoreResult result,
                             bucket::RestoreBucket(repository, found.second, options));
+  if (context.audit != nullptr) context.audit->bytes_total = result.bytes;
   if (context.globals.json) {
     PrintJson({{"message_type", "summary"},
                {"snapshot_id", found.first.Hex()},

@@ -97,7 +97,9 @@ Status CommandAudit::Finish(int exit_code, const Status& error, Session* session
     return appended.status().WithContext("the audit record of `" + operation_ +
                                          "` was not written");
   }
-  if (session != nullptr && session->repository != nullptr) {
+  // Listings are not worth an object each; runs that promise to change nothing keep it.
+  if (session != nullptr && session->repository != nullptr && policy_ == AuditPolicy::kRequired &&
+      !facts_.unchanged) {
     Status copied = ops::SaveAuditRecordToRepository(*session->repository, *appended);
     if (!copied.ok()) {
       PrintWarning("the audit record was not copied to the repository: " + copied.message());

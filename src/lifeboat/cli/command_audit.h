@@ -1,7 +1,8 @@
 // The audit record of one command run (ops/audit.h). The dispatcher (app.cc) starts a
 // CommandAudit before the command opens its repository and finishes it with the exit code
 // before the process reports the result, so the record is committed to the audit database
-// first. A copy goes to the repository the command used (when one was opened) and, when
+// first. A copy goes to the repository the command used (when one was opened, the command is
+// not a read-only listing and did not leave the repository unchanged: dry runs) and, when
 // configured, to PostgreSQL; those two are warnings when they fail, the database is not.
 //
 // Commands with RepositoryAccess::kNone (version, audit) leave no record. If the process is

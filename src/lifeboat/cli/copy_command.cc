@@ -147,6 +147,7 @@ Result<ExitCode> Run(CommandContext& context, const CopyArgs& args) {
   if (context.audit != nullptr) {
     context.audit->bytes_added = report.bytes_copied;
     context.audit->bytes_total = report.bytes_copied + report.bytes_present;
+    context.audit->unchanged = report.copied == 0;
     // One snapshot copied names it; several are listed by `copy --json`.
     if (report.snapshots.size() == 1) {
       context.audit->snapshot_id = report.snapshots.front().destination_id.Hex();

@@ -9,7 +9,7 @@
 //     2   usage error: bad command line, no password source, unsupported repository location
 //     3   partial backup: the snapshot was saved, but some entries could not be read
 //     4   verification failed: a database differs from its backup's manifest (pg verify,
-//         pg restore)
+//         pg restore); the audit log's hash chain is broken (audit verify)
 //    10   there is no repository at the given location
 //    11   the repository is locked by another process
 //    12   wrong password: no key of the repository opens with it

@@ -257,6 +257,10 @@ Result<ExitCode> Run(CommandContext& context, const ForgetArgs& args) {
   std::vector<std::string> removed;
   Status removing = Status::Ok();
   if (!args.dry_run) removing = RemoveSnapshots(*context.session.repository, groups, &removed);
+  if (context.audit != nullptr) {
+    context.audit->unchanged = args.dry_run;
+    if (removed.size() == 1) context.audit->snapshot_id = removed.front();
+  }
 
   nlohmann::json out = nlohmann::json::object();
   if (context.globals.json) {

@@ -174,6 +174,7 @@ Result<ExitCode> RunRestore(CommandContext& context, PgRestoreArgs args) {
   args.options.verify = !args.no_verify;
   Result<pg::PgRestoreResult> result = pg::RestoreDatabase(repository, found.second, args.options);
   if (!result.ok()) return result.status();
+  if (context.audit != nullptr) context.audit->bytes_total = result->bytes;
   if (context.globals.json) {
     nlohmann::json out = {{"message_type", "summary"},
                           {"snapshot_id", found.first.Hex()},

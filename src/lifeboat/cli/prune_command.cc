@@ -128,9 +128,10 @@ Result<ExitCode> RunPrune(CommandContext& context, const PruneArgs& args, bool d
                                                              PrintInfo(message);
                                                          }));
   if (json_out != nullptr) (*json_out)["prune"] = ReportJson(report);
-  if (context.audit != nullptr && !dry_run) {
+  if (context.audit != nullptr) {
     context.audit->bytes_added = report.bytes_copied;
     context.audit->bytes_total = report.bytes_total;
+    context.audit->unchanged = dry_run;
   }
   if (text) {
     if (dry_run) {

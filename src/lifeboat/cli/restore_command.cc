@@ -55,6 +55,7 @@ Result<ExitCode> Run(CommandContext& context, const RestoreArgs& args) {
       engine::RestoreSnapshot(repository, snapshot, options, &progress);
   line.Stop();
   if (!result.ok()) return result.status();
+  if (context.audit != nullptr) context.audit->bytes_total = result->bytes;
 
   for (const std::string& error : result->errors) PrintItemError(error);
   if (context.globals.json) {

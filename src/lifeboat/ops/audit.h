@@ -39,6 +39,9 @@ struct AuditFacts {
   std::string snapshot_id;  // 64 hex digits
   uint64_t bytes_added = 0;
   uint64_t bytes_total = 0;
+  // The run left the repository as it was (a dry run, a copy with nothing to copy): its
+  // record stays out of the repository, which such runs promise not to touch.
+  bool unchanged = false;
 };
 
 // The record's status values.

@@ -164,6 +164,18 @@ TEST(CronSchedule, FixedHourInAFallBackFoldRunsOnce) {
             (std::vector<int64_t>{Utc(2026, 11, 1, 5, 30), Utc(2026, 11, 2, 6, 30)}));
 }
 
+TEST(CronSchedule, MinutesOfAFixedHourInAGapRunOnceAndInAFoldOnlyTheFirstTime) {
+  const TimeZone berlin = Zone("Europe/Berlin");
+  // All of 02:00-02:45 fall into the gap: one run when it ends, then the next night.
+  EXPECT_EQ(Runs("*/15 2 * * *", berlin, Utc(2026, 3, 28, 12, 0), 2),
+            (std::vector<int64_t>{Utc(2026, 3, 29, 1, 0), Utc(2026, 3, 30, 0, 0)}));
+  // The first 02:xx hour runs, the repeated one does not.
+  EXPECT_EQ(Runs("*/15 2 * * *", berlin, Utc(2026, 10, 24, 12, 0), 5),
+            (std::vector<int64_t>{Utc(2026, 10, 25, 0, 0), Utc(2026, 10, 25, 0, 15),
+                                  Utc(2026, 10, 25, 0, 30), Utc(2026, 10, 25, 0, 45),
+                                  Utc(2026, 10, 26, 1, 0)}));
+}
+
 TEST(CronSchedule, WildcardHourFollowsRealTimeAcrossDstChanges) {
   const TimeZone berlin = Zone("Europe/Berlin");
   // Spring: 02:30 does not exist and is not made up.

@@ -2,6 +2,9 @@
 // resolve to, so an example that stops loading or drifts from its seed fails here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <variant>
 
 #include "lifeboat/plan/invocation.h"
@@ -137,11 +140,59 @@ TEST(Examples, Clutter) {
   EXPECT_EQ(drill.queries[0].sql, "SELECT count(*) FROM users");
   EXPECT_EQ(drill.queries[3].expect, "vector");
 
-  // What the daemon would run for the database job.
+  // What the daemon would run for the database job; the audit log's PostgreSQL connection
+  // goes through the environment.
+  const Invocation invocation = BackupInvocation(plan, *plan.FindJob("database"));
+  ASSERT_EQ(invocation.environment.size(), 1u);
+  EXPECT_EQ(invocation.environment[0].first, "LIFEBOAT_AUDIT_POSTGRES");
+  EXPECT_EQ(invocation.environment[0].second.Describe(), "env AUDIT_DATABASE_URL");
   EXPECT_EQ(BackupInvocation(plan, *plan.FindJob("database")).Display(),
-            "lifeboat --job database --repo /var/backups/clutter-ai/lifeboat --password-file "
+            "lifeboat --job database --audit-db /var/lib/lifeboat/clutter-ai-audit.db --repo "
+            "/var/backups/clutter-ai/lifeboat --password-file "
             "/etc/lifeboat/clutter-ai.password pg backup --dbname <env DATABASE_URL> "
             "--tier-tables 1=dumps,users,reminders --default-tier 2 --tag job=database");
+}
+
+}  // namespace
+}  // namespace lifeboat::plan
+
+namespace lifeboat::plan {
+namespace {
+
+std::string ReadExample(const std::string& name) {
+  std::ifstream file(std::string(LIFEBOAT_SOURCE_DIR) + "/examples/" + name);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Every truncation and every line replaced by something else gives a plan or errors with
+// positions inside the text — never a crash, an exception or an error without a message.
+TEST(Examples, DamagedExamplesGiveErrorsNotCrashes) {
+  for (const char* name : {"plan-repspheres.yaml", "plan-clutter.yaml"}) {
+    const std::string text = ReadExample(name);
+    ASSERT_FALSE(text.empty()) << name;
+    const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+    const auto check = [&](const std::string& damaged) {
+      PlanLoad load = ParsePlan(damaged, name);
+      EXPECT_NE(load.plan.has_value(), !load.errors.empty());
+      for (const PlanError& error : load.errors) {
+        EXPECT_FALSE(error.message.empty());
+        EXPECT_FALSE(error.hint.empty()) << error.ToString();
+        EXPECT_GE(error.at.line, 0);
+        EXPECT_LE(error.at.line, lines + 2) << error.ToString();
+      }
+    };
+    for (size_t length = 0; length < text.size(); length += 37) check(text.substr(0, length));
+    size_t start = 0;
+    for (int line = 0; line < lines; ++line) {
+      const size_t end = text.find('\n', start);
+      for (const char* replacement : {"  x: [1", "   bogus: {a: b}"}) {
+        check(text.substr(0, start) + replacement + text.substr(end));
+      }
+      start = end + 1;
+    }
+  }
 }
 
 }  // namespace

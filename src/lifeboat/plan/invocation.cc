@@ -36,10 +36,18 @@ void AddRepository(Invocation& invocation, const Repository& repository, bool so
   }
 }
 
-Invocation Start(const Job* job) {
+// "lifeboat [--job NAME] [--audit-db PATH]", and the audit log's PostgreSQL sink through the
+// child's LIFEBOAT_AUDIT_POSTGRES, since a connection string may hold a password.
+Invocation Start(const Plan& plan, const Job* job) {
   Invocation invocation;
   invocation.argv = {"lifeboat"};
   if (job != nullptr) invocation.argv.insert(invocation.argv.end(), {"--job", job->name});
+  if (!plan.audit.sqlite_path.empty()) {
+    invocation.argv.insert(invocation.argv.end(), {"--audit-db", plan.audit.sqlite_path});
+  }
+  if (plan.audit.postgres.given()) {
+    invocation.environment.emplace_back("LIFEBOAT_AUDIT_POSTGRES", plan.audit.postgres);
+  }
   return invocation;
 }
 
@@ -138,14 +146,14 @@ std::string Invocation::Display() const {
 }
 
 Invocation BackupInvocation(const Plan& plan, const Job& job) {
-  Invocation invocation = Start(&job);
+  Invocation invocation = Start(plan, &job);
   AddRepository(invocation, plan.Primary(), false);
   AddSource(invocation, job);
   return invocation;
 }
 
 Invocation CopyInvocation(const Plan& plan, const Job& job, const Repository& copy) {
-  Invocation invocation = Start(&job);
+  Invocation invocation = Start(plan, &job);
   AddRepository(invocation, copy, false);
   invocation.argv.push_back("copy");
   AddRepository(invocation, plan.Primary(), true);
@@ -156,7 +164,7 @@ Invocation CopyInvocation(const Plan& plan, const Job& job, const Repository& co
 Invocation ForgetInvocation(const Plan& plan, const Job& job, const Repository& repository) {
   const ops::RetentionPolicy& policy = plan.RetentionOf(job);
   if (policy.Empty()) return Invocation{};
-  Invocation invocation = Start(&job);
+  Invocation invocation = Start(plan, &job);
   AddRepository(invocation, repository, false);
   std::vector<std::string>& argv = invocation.argv;
   argv.insert(argv.end(), {"forget", "--tag", "job=" + job.name});
@@ -180,8 +188,8 @@ Invocation ForgetInvocation(const Plan& plan, const Job& job, const Repository& 
   return invocation;
 }
 
-Invocation PruneInvocation(const Plan& /*plan*/, const Repository& repository) {
-  Invocation invocation = Start(nullptr);
+Invocation PruneInvocation(const Plan& plan, const Repository& repository) {
+  Invocation invocation = Start(plan, nullptr);
   AddRepository(invocation, repository, false);
   invocation.argv.push_back("prune");
   return invocation;

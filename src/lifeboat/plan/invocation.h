@@ -34,7 +34,10 @@ struct Invocation {
   std::string Display() const;
 };
 
-// `lifeboat --job NAME --repo PRIMARY ... <source command> ... --tag job=NAME`.
+// Every command line starts `lifeboat [--job NAME] [--audit-db PATH]`, with the plan's audit
+// settings (the PostgreSQL sink goes through LIFEBOAT_AUDIT_POSTGRES in `environment`).
+//
+// `lifeboat --job NAME ... --repo PRIMARY ... <source command> ... --tag job=NAME`.
 Invocation BackupInvocation(const Plan& plan, const Job& job);
 // `lifeboat --job NAME --repo COPY ... copy --from-repo PRIMARY ... --tag job=NAME`.
 Invocation CopyInvocation(const Plan& plan, const Job& job, const Repository& copy);

@@ -185,6 +185,8 @@ std::string FormatDuration(int64_t seconds) {
   std::string text;
   for (const Unit& unit : kUnits) {
     if (unit.letter == 'w' && seconds % unit.seconds != 0) continue;  // "10d", not "1w3d"
+    // Objectives are thought of in hours up to a few days: "26h", "48h", then "3d".
+    if (unit.letter == 'd' && seconds < 3 * unit.seconds) continue;
     if (seconds >= unit.seconds) {
       text += std::to_string(seconds / unit.seconds) + unit.letter;
       seconds %= unit.seconds;

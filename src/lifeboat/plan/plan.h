@@ -294,7 +294,7 @@ struct Plan {
 // "30s", "15m", "4h", "2d", "1w", or combinations in decreasing units ("1h30m"); lowercase.
 // kInvalidArgument for a number without a unit and anything else.
 Result<int64_t> ParseDuration(std::string_view text);
-// The shortest text ParseDuration reads back: "1h30m", "2d", "0s".
+// Text ParseDuration reads back: "1h30m", "26h", "48h", "3d", "1w", "0s" (hours below 3 days).
 std::string FormatDuration(int64_t seconds);
 
 }  // namespace lifeboat::plan

@@ -10,7 +10,8 @@
 // inline without `insecure_inline: true` and unknown time zones are all errors. The loader goes
 // on after an error where it can, so one run reports them all.
 //
-// yaml-cpp throws; it is called only in plan_loader.cc, which catches and converts.
+// yaml-cpp throws; it is called only behind this interface (plan_reader.h, plan_loader.cc,
+// plan_sections.cc), where Run catches and converts.
 // Thread-compatible; the only file read is the plan (and time zone files).
 #pragma once
 

@@ -155,7 +155,8 @@ std::vector<BrokenPlan> BrokenPlans() {
        "give one of files, postgres, command, git, bucket or env"},
       {"RetentionBadCount",
        Replace(valid, "    files:", "    retention: {keep_daily: many}\n    files:"),
-       "14:29: job \"db\" retention keep_daily must be a whole number, not \"many\"", ""},
+       "14:29: job \"db\" retention keep_daily must be a whole number, not \"many\"",
+       "write digits only, e.g. 7"},
       {"RetentionUnknownKey",
        Replace(valid, "    files:", "    retention: {keep_dayly: 7}\n    files:"),
        "14:17: unknown key \"keep_dayly\" in job \"db\" retention", "did you mean \"keep_daily\"?"},
@@ -172,7 +173,7 @@ std::vector<BrokenPlan> BrokenPlans() {
        "17:9: job \"db\" postgres tier_tables names unknown tier \"gold\"", "tiers: critical"},
       {"HookWithoutCommand",
        Replace(valid, "    files:", "    before:\n      - {timeout: 1m}\n    files:"),
-       "15:9: a hook of job \"db\" before has no command", ""},
+       "15:9: a hook of job \"db\" before has no command", "add command: ..."},
       {"NoPrimary",
        Replace(valid, "    password: {env: LIFEBOAT_PASSWORD}\n",
                "    password: {env: LIFEBOAT_PASSWORD}\n  other:\n    location: /srv/other\n"
@@ -182,9 +183,11 @@ std::vector<BrokenPlan> BrokenPlans() {
       {"OptionOnLocalRepository",
        Replace(valid, "    location: /srv/backup\n",
                "    location: /srv/backup\n    options: {s3.storage-class: GLACIER}\n"),
-       "5:15: option \"s3.storage-class\" of repository \"main\" needs an s3: location", ""},
+       "5:15: option \"s3.storage-class\" of repository \"main\" needs an s3: location",
+       "backend options apply to repositories on S3; remove options here"},
       {"UnknownMissedRunPolicy", valid + "daemon:\n  missed_runs: catch_up\n",
-       "17:16: daemon missed_runs \"catch_up\" is not one of run_once_at_start, skip", ""},
+       "17:16: daemon missed_runs \"catch_up\" is not one of run_once_at_start, skip",
+       "docs/PLAN.md lists every key of a plan with its type and an example"},
       {"AlertUnknownChannel",
        valid + "alerts:\n  channels:\n    mail: {type: email, to: [ops@example.com]}\n  rules:\n"
                "    - {event: backup_failed, channels: [slack]}\n",
@@ -192,7 +195,8 @@ std::vector<BrokenPlan> BrokenPlans() {
       {"AlertDiskPercentOutOfRange",
        valid + "alerts:\n  channels:\n    mail: {type: email, to: [ops@example.com]}\n  rules:\n"
                "    - {event: disk_usage, path: /, percent: 120, channels: [mail]}\n",
-       "20:45: alert rule disk_usage percent must be from 1 to 100, not 120", ""},
+       "20:45: alert rule disk_usage percent must be from 1 to 100, not 120",
+       "docs/PLAN.md lists every key of a plan with its type and an example"},
       {"DrillUnknownJob",
        valid + "drills:\n  - name: monthly\n    job: database\n    schedule: \"0 9 1 * *\"\n"
                "    target: {directory: /tmp/drill}\n",
@@ -216,6 +220,7 @@ TEST_P(BrokenPlanTest, ReportsTheExactErrorAndPlace) {
       std::to_string(error.at.line) + ":" + std::to_string(error.at.column) + ": " + error.message,
       broken.error);
   EXPECT_EQ(error.hint, broken.hint);
+  EXPECT_FALSE(error.hint.empty());
   // The broken plans change one thing each: one error, not a cascade.
   EXPECT_EQ(load.errors.size(), 1u) << load.errors.back().ToString();
 }
@@ -242,6 +247,14 @@ TEST(PlanLoader, ReportsEveryErrorInOneRun) {
             "p.yaml:8:10: tier \"critical\" rpo: duration \"24\" has no unit (and 1 more error)");
 }
 
+TEST(PlanLoader, AReferenceToABrokenJobIsNotReportedAgain) {
+  std::string text = Replace(kValid, "tier: critical", "tier: platinum");
+  text += "drills:\n  - {name: d, job: db, schedule: \"@monthly\", target: {directory: /tmp}}\n";
+  PlanLoad load = ParsePlan(text, "p.yaml");
+  ASSERT_EQ(load.errors.size(), 1u) << load.errors.back().ToString();
+  EXPECT_EQ(load.errors[0].message, "job \"db\" names unknown tier \"platinum\"");
+}
+
 TEST(PlanLoader, MissingFileIsOneErrorWithoutPosition) {
   PlanLoad load = ReadPlan("/nonexistent/plan.yaml");
   ASSERT_EQ(load.errors.size(), 1u);
@@ -260,19 +273,19 @@ TEST(PlanLoader, InlinePasswordWithAcknowledgementIsAcceptedButNeverDescribed) {
 }
 
 TEST(PlanLoader, DurationsRoundTrip) {
-  for (const auto& [text, seconds] : std::vector<std::pair<std::string, int64_t>>{{"30s", 30},
-                                                                                  {"15m", 900},
-                                                                                  {"4h", 14400},
-                                                                                  {"2d", 172800},
-                                                                                  {"1w", 604800},
-                                                                                  {"1h30m", 5400},
-                                                                                  {"0s", 0}}) {
+  const std::vector<std::pair<std::string, int64_t>> cases = {
+      {"30s", 30},    {"15m", 900},   {"4h", 14400},   {"48h", 172800},
+      {"3d", 259200}, {"1w", 604800}, {"1h30m", 5400}, {"0s", 0}};
+  for (const auto& [text, seconds] : cases) {
     Result<int64_t> parsed = ParseDuration(text);
     ASSERT_TRUE(parsed.ok()) << text;
     EXPECT_EQ(*parsed, seconds) << text;
     EXPECT_EQ(FormatDuration(seconds), text);
   }
   EXPECT_EQ(FormatDuration(10 * 86400), "10d");
+  EXPECT_EQ(FormatDuration(26 * 3600), "26h");
+  EXPECT_EQ(FormatDuration(3 * 86400 + 3600), "3d1h");
+  EXPECT_EQ(*ParseDuration("2d"), 172800);
   EXPECT_EQ(
       ParseDuration("30m1h").status().message(),
       "invalid duration \"30m1h\": units must go from the largest to the smallest, each once");

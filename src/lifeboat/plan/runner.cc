@@ -208,19 +208,11 @@ class JobRun {
   JobOutcome outcome_;
 };
 
-// The environment a lifeboat step gets: the plan's audit settings, then the invocation's
-// secrets; the secrets an argument holds are put into `argv`. Errors name the secret's source.
-Result<std::vector<std::string>> StepEnvironment(const Plan& plan, const Invocation& invocation,
+// The environment a lifeboat step gets: the invocation's variables, each read from its source;
+// the secrets an argument holds are put into `argv`. Errors name the secret's source.
+Result<std::vector<std::string>> StepEnvironment(const Invocation& invocation,
                                                  std::vector<std::string>* argv) {
   std::vector<std::string> environment;
-  if (!plan.audit.sqlite_path.empty()) {
-    environment.push_back("LIFEBOAT_AUDIT_DB=" + plan.audit.sqlite_path);
-  }
-  if (plan.audit.postgres.given()) {
-    LIFEBOAT_ASSIGN_OR_RETURN(std::string conninfo,
-                              ResolveSecret(plan.audit.postgres, "the audit log's PostgreSQL"));
-    environment.push_back("LIFEBOAT_AUDIT_POSTGRES=" + conninfo);
-  }
   for (const auto& [name, source] : invocation.environment) {
     LIFEBOAT_ASSIGN_OR_RETURN(std::string value, ResolveSecret(source, name));
     environment.push_back(name + "=" + value);
@@ -243,7 +235,7 @@ StepOutcome RunLifeboatStep(JobRun& run, const RunnerOptions& options, const Pla
   }
   std::vector<std::string> argv = shown.argv;
   argv[0] = options.executable;
-  auto environment = StepEnvironment(plan, shown, &argv);
+  auto environment = StepEnvironment(shown, &argv);
   if (!environment.ok()) return run.Failed(name, environment.status().message());
   return run.Step(name, argv, *environment, 0, true, shown.Display());
 }

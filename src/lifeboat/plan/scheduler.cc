@@ -61,6 +61,21 @@ int64_t RetryBackoff(int retry, int64_t initial, int64_t max) {
   return std::min(delay, max);
 }
 
+Freshness FreshnessOf(const Plan& plan, const Job& job, std::optional<int64_t> last_success,
+                      int64_t now, const AlertRule* rule) {
+  Freshness freshness;
+  freshness.threshold_seconds = rule != nullptr && rule->threshold_seconds > 0
+                                    ? rule->threshold_seconds
+                                    : plan.TierOf(job).stale_after_seconds;
+  if (!last_success) {
+    freshness.stale = true;
+    return freshness;
+  }
+  freshness.age_seconds = std::max<int64_t>(0, now - *last_success);
+  freshness.stale = *freshness.age_seconds > freshness.threshold_seconds;
+  return freshness;
+}
+
 Scheduler::Scheduler(const Plan& plan, int64_t now,
                      const std::map<std::string, int64_t>& last_started)
     : tasks_(TasksOf(plan)), states_(tasks_.size()), settings_(plan.daemon) {

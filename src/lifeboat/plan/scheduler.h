@@ -75,6 +75,17 @@ std::vector<int64_t> NextRuns(const Schedule& schedule, int64_t after, int count
 // at most `max`.
 int64_t RetryBackoff(int retry, int64_t initial, int64_t max);
 
+// How current a job's backups are, for `status` and the backup_stale alert.
+struct Freshness {
+  std::optional<int64_t> age_seconds;  // since the last success; none when it never succeeded
+  int64_t threshold_seconds = 0;       // older than this is stale
+  bool stale = false;                  // a job that never succeeded is stale
+};
+// `rule` (a backup_stale rule) may set its own threshold; otherwise the job's tier's
+// stale_after applies, which defaults to its RPO.
+Freshness FreshnessOf(const Plan& plan, const Job& job, std::optional<int64_t> last_success,
+                      int64_t now, const AlertRule* rule = nullptr);
+
 class Scheduler {
  public:
   // `last_started`: for each task id, when it last started (from the audit log); missing ids

@@ -191,6 +191,27 @@ TEST(Scheduler, NextWakeUpIsTheEarliestDueTaskNotRunning) {
   EXPECT_EQ(scheduler.NextWakeUp(), Utc(2026, 11, 23, 3, 30));  // the drill
 }
 
+TEST(Scheduler, FreshnessAgainstTheTierOrTheRule) {
+  const Plan plan = LoadWith();
+  const Job& db = *plan.FindJob("db");  // tier gold: rpo 1h, so stale after 1h
+  const int64_t now = Utc(2026, 11, 23, 12, 0);
+  Freshness fresh = FreshnessOf(plan, db, now - 3600, now);
+  EXPECT_EQ(fresh.age_seconds, 3600);
+  EXPECT_EQ(fresh.threshold_seconds, 3600);
+  EXPECT_FALSE(fresh.stale);
+  EXPECT_TRUE(FreshnessOf(plan, db, now - 3601, now).stale);
+  const Freshness never = FreshnessOf(plan, db, std::nullopt, now);
+  EXPECT_TRUE(never.stale);
+  EXPECT_FALSE(never.age_seconds.has_value());
+  AlertRule rule;
+  rule.event = AlertRule::Event::kBackupStale;
+  rule.threshold_seconds = 48 * 3600;
+  EXPECT_FALSE(FreshnessOf(plan, db, now - 47 * 3600, now, &rule).stale);
+  EXPECT_TRUE(FreshnessOf(plan, db, now - 49 * 3600, now, &rule).stale);
+  // A clock set back does not make a backup younger than zero.
+  EXPECT_EQ(FreshnessOf(plan, db, now + 60, now).age_seconds, 0);
+}
+
 TEST(Scheduler, SchedulesFollowTheJobsZoneAcrossDst) {
   Plan plan = LoadWith();
   Result<TimeZone> berlin = TimeZone::Load("Europe/Berlin");

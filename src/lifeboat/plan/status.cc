@@ -1,5 +1,6 @@
 #include "lifeboat/plan/status.h"
 
+#include "lifeboat/plan/scheduler.h"
 #include "lifeboat/util/clock.h"
 
 namespace lifeboat::plan {
@@ -35,13 +36,15 @@ Result<std::vector<JobStatus>> JobStatuses(const Plan& plan, ops::AuditLog& audi
         }
       }
     }
-    if (status.last_success) {
-      int64_t finished = 0;
-      if (ParseTimeRfc3339(status.last_success->finished_at, &finished)) {
-        status.age_seconds = std::max<int64_t>(0, now_seconds - finished / 1'000'000'000);
-      }
+    std::optional<int64_t> finished;
+    int64_t nanos = 0;
+    if (status.last_success && ParseTimeRfc3339(status.last_success->finished_at, &nanos)) {
+      finished = nanos / 1'000'000'000;
     }
-    status.fresh = status.age_seconds >= 0 && status.age_seconds <= status.stale_after_seconds;
+    const Freshness freshness = FreshnessOf(plan, job, finished, now_seconds);
+    status.age_seconds = freshness.age_seconds.value_or(-1);
+    status.stale_after_seconds = freshness.threshold_seconds;
+    status.fresh = !freshness.stale;
     if (!status.last_success) {
       status.state = "never";
     } else if (!status.fresh) {
