@@ -224,8 +224,8 @@ Result<std::vector<std::string>> StepEnvironment(const Invocation& invocation,
   return environment;
 }
 
-StepOutcome RunLifeboatStep(JobRun& run, const RunnerOptions& options, const Plan& plan,
-                            const std::string& name, const Invocation& invocation) {
+StepOutcome RunLifeboatStep(JobRun& run, const RunnerOptions& options, const std::string& name,
+                            const Invocation& invocation) {
   // Results as JSON on stdout (the snapshot id), and no progress line.
   Invocation shown = invocation;
   shown.argv.insert(shown.argv.begin() + 1, "--json");
@@ -326,7 +326,7 @@ JobOutcome JobRunner::RunJob(const Plan& plan, const Job& job) const {
   } else if (run.stopping()) {
     backup = run.Failed("backup", "not started: lifeboat is shutting down");
   } else {
-    backup = RunLifeboatStep(run, options_, plan, "backup", BackupInvocation(plan, job));
+    backup = RunLifeboatStep(run, options_, "backup", BackupInvocation(plan, job));
   }
   const bool saved = backup.status == RunStatus::kSuccess || backup.status == RunStatus::kPartial;
   RunHooks(run, job.after, "after",
@@ -339,13 +339,13 @@ JobOutcome JobRunner::RunJob(const Plan& plan, const Job& job) const {
       const Repository* copy = plan.FindRepository(name);
       if (copy == nullptr || run.stopping()) continue;
       const StepOutcome step =
-          RunLifeboatStep(run, options_, plan, "copy to " + name, CopyInvocation(plan, job, *copy));
+          RunLifeboatStep(run, options_, "copy to " + name, CopyInvocation(plan, job, *copy));
       if (step.status == RunStatus::kSuccess) holding.push_back(copy);
     }
     for (const Repository* repository : holding) {
       const Invocation forget = ForgetInvocation(plan, job, *repository);
       if (forget.argv.empty() || run.stopping()) continue;
-      RunLifeboatStep(run, options_, plan, "forget on " + repository->name, forget);
+      RunLifeboatStep(run, options_, "forget on " + repository->name, forget);
     }
   }
   JobOutcome outcome = run.Finish();
@@ -366,7 +366,7 @@ JobOutcome JobRunner::RunPrune(const Plan& plan) const {
       continue;
     }
     if (run.stopping()) break;
-    RunLifeboatStep(run, options_, plan, "prune on " + repository.name,
+    RunLifeboatStep(run, options_, "prune on " + repository.name,
                     PruneInvocation(plan, repository));
   }
   JobOutcome outcome = run.Finish();
