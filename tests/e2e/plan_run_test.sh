@@ -3,6 +3,7 @@
 # primary and an offsite copy: runs in tier order, copies, retention, hooks, the audit log,
 # staleness, SIGHUP with a broken plan, SIGTERM mid-backup.
 source "$(dirname "$0")/lib.sh" "$@"
+if [[ -n "${KEEP_WORK:-}" ]]; then trap - EXIT; echo "WORK=${WORK}"; fi
 
 export LIFEBOAT_AUDIT_DB="${WORK}/audit.db"
 echo "plan-secret-pw" >"${WORK}/password"
@@ -36,6 +37,7 @@ jobs:
   - name: logs
     tier: standard
     schedule: "0 3 * * *"
+    copy_to: []
     files: {paths: [${WORK}/logs]}
   - name: uploads
     tier: critical
