@@ -111,6 +111,18 @@ assert_eq "$(json 'd["intact"]')" "False" "verify --json"
 cp "${WORK}/audit.orig.db" "${DB}"
 expect 0 audit verify
 
+step "records removed from the end: only the repository's copies show it"
+# #9 (the failed backup) has a copy in the repository; #10 (a wrong password) could not.
+sqlite3 "${DB}" "DELETE FROM audit_log WHERE sequence >= 9"
+expect 0 audit verify
+assert_out_contains "audit log ${DB}: 8 records, the chain is intact" "a shorter chain is whole"
+expect 4 audit verify --from-repo --repo "${REPO}"
+assert_eq "$(cat "${WORK}/out")" \
+  "record #9 (id ${ID9}) is missing from the end of the log: the repository holds a copy" \
+  "the removed tail"
+cp "${WORK}/audit.orig.db" "${DB}"
+expect 0 audit verify --from-repo --repo "${REPO}"
+
 step "the repository keeps a copy of each record"
 # Not for init (no repository open yet), snapshots (a listing) or a wrong password.
 assert_eq "$(entry_count "${REPO}/audit")" "7" "audit files"

@@ -92,4 +92,51 @@ assert_file_lacks "${WORK}/out" "hunter2" "json never prints a secret"
 expect 2 plan show "${WORK}/berlin.yaml" --now yesterday
 assert_err_contains "--now \"yesterday\" is not an RFC 3339 time" "bad --now"
 
+step "the command lines a plan's jobs map onto are accepted by lifeboat itself"
+mkdir -p "${WORK}/app/uploads"
+printf 'photo\n' >"${WORK}/app/uploads/a.jpg"
+printf 'temp\n' >"${WORK}/app/uploads/b.tmp"
+printf 'port: 8080\n' >"${WORK}/app/config.yaml"
+cat >"${WORK}/run.yaml" <<YAML
+version: 1
+repositories:
+  main: {location: ${WORK}/repo, password: {env: TEST_REPO_PASSWORD}}
+tiers:
+  t: {rpo: 1h, rto: 1h, retention: {keep_last: 1}}
+jobs:
+  - name: uploads
+    tier: t
+    schedule: "@hourly"
+    files: {paths: [${WORK}/app/uploads], exclude: ["*.tmp"]}
+  - name: config
+    tier: t
+    schedule: "@daily"
+    env: {variables: [HOME], services: {stripe: [STRIPE_SECRET_KEY]}, files: [${WORK}/app/config.yaml]}
+  - name: version
+    tier: t
+    schedule: "@daily"
+    command: {run: "echo plan-version-1", name: version.txt}
+YAML
+export LIFEBOAT_PASSWORD=plan-secret
+expect 0 init -r "${WORK}/repo"
+expect 0 --json plan show "${WORK}/run.yaml"
+python3 -c 'import json, sys; [print(j["command"]) for j in json.load(open(sys.argv[1]))["jobs"]]' \
+  "${WORK}/out" >"${WORK}/commands"
+assert_file_contains "${WORK}/commands" "--job uploads" "the job's name is passed on"
+while IFS= read -r command; do
+  # The daemon resolves {env: TEST_REPO_PASSWORD} into the child's LIFEBOAT_PASSWORD.
+  eval "set -- ${command}"
+  shift  # "lifeboat"
+  STRIPE_SECRET_KEY=sk_live_x expect 0 "$@"
+done <"${WORK}/commands"
+expect 0 -r "${WORK}/repo" snapshots --json
+assert_eq "$(json 'sorted(t for s in d for t in s.get("tags", []))')" \
+  "['job=config', 'job=uploads', 'job=version']" "one snapshot per job, tagged with its name"
+uploads_id="$(json '[s["id"] for s in d if "job=uploads" in s.get("tags", [])][0]')"
+expect 0 -r "${WORK}/repo" ls "${uploads_id}"
+assert_out_contains "a.jpg" "the uploads are backed up"
+assert_file_lacks "${WORK}/out" "b.tmp" "the plan's exclude applies"
+expect 0 --json plan show "${WORK}/run.yaml"
+assert_file_lacks "${WORK}/out" "plan-secret" "no password in the command lines"
+
 echo "PASS: ${TEST_NAME}"

@@ -141,12 +141,18 @@ Result<ExitCode> RunList(CommandContext& context, const AuditArgs& args) {
   return ExitCode::kOk;
 }
 
-Result<ExitCode> RunVerify(CommandContext& context) {
+Result<ExitCode> RunVerify(CommandContext& context, bool with_repository) {
   const GlobalOptions& globals = context.globals;
   LIFEBOAT_ASSIGN_OR_RETURN(std::string path, AuditDatabasePath(globals));
   LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<ops::AuditLog> log, ops::AuditLog::Open(path));
   LIFEBOAT_ASSIGN_OR_RETURN(std::vector<ops::AuditRecord> records, log->Query({}));
   LIFEBOAT_ASSIGN_OR_RETURN(std::vector<std::string> problems, log->Verify());
+  if (with_repository) {
+    LIFEBOAT_ASSIGN_OR_RETURN(std::vector<ops::AuditRecord> copies, FromRepository(globals));
+    for (std::string& problem : ops::FindRecordsMissingFromTheEnd(records, copies)) {
+      problems.push_back(std::move(problem));
+    }
+  }
   if (globals.json) {
     PrintJson({{"path", path},
                {"records", records.size()},
@@ -190,7 +196,13 @@ void AddAuditCommand(CLI::App& app, CommandTable& table) {
   // subcommand's parent is parsed too.
   CLI::App* verify =
       command->add_subcommand("verify", "Check the audit log's hash chain (exit 4 when broken)");
-  table.Add(verify, Command{.run = [](CommandContext& context) { return RunVerify(context); }});
+  auto verify_with_repository = std::make_shared<bool>(false);
+  verify->add_flag("--from-repo", *verify_with_repository,
+                   "also compare with the copies in the repository (--repo), which shows records "
+                   "removed from the end of the log");
+  table.Add(verify, Command{.run = [verify_with_repository](CommandContext& context) {
+              return RunVerify(context, *verify_with_repository);
+            }});
   table.Add(
       command,
       Command{.validate = [args](const GlobalOptions& globals) { return Validate(globals, *args); },

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -475,6 +476,26 @@ Result<std::vector<AuditRecord>> LoadAuditRecordsFromRepository(repo::Repository
     return std::tie(a.started_at, a.id) < std::tie(b.started_at, b.id);
   });
   return records;
+}
+
+std::vector<std::string> FindRecordsMissingFromTheEnd(const std::vector<AuditRecord>& log,
+                                                      const std::vector<AuditRecord>& copies) {
+  std::vector<std::string> missing;
+  if (log.empty()) return missing;
+  std::map<std::string, const AuditRecord*> by_prev_hash;
+  for (const AuditRecord& copy : copies) {
+    // Only copies that are what they say: a forged copy proves nothing.
+    if (AuditRecordHash(copy) == copy.hash) by_prev_hash.emplace(copy.prev_hash, &copy);
+  }
+  std::set<std::string> seen;
+  std::string last = log.back().hash;
+  for (auto next = by_prev_hash.find(last); next != by_prev_hash.end() && seen.insert(last).second;
+       next = by_prev_hash.find(last)) {
+    missing.push_back(Describe(*next->second) +
+                      " is missing from the end of the log: the repository holds a copy");
+    last = next->second->hash;
+  }
+  return missing;
 }
 
 Status AppendAuditRecordToPostgres(const std::string& conninfo, const AuditRecord& record) {

@@ -130,8 +130,8 @@ class AuditLog {
   //   record #N (id ID) was altered: its content does not match its hash
   //   record #N (id ID) is out of order: it was appended after record #M (id ID2)
   //   record #N (id ID) follows a record that is missing: a record before it was removed
-  // Removing the newest records leaves a shorter chain that is whole; the repository copy
-  // (LoadAuditRecordsFromRepository) is the evidence for those.
+  // Removing the newest records leaves a shorter chain that is whole; the repository copy is
+  // the evidence for those (FindRecordsMissingFromTheEnd).
   Result<std::vector<std::string>> Verify();
 
   const std::string& path() const { return path_; }
@@ -149,6 +149,14 @@ Status SaveAuditRecordToRepository(repo::Repository& repository, const AuditReco
 // Every record stored in the repository, ordered by start time then id. Files that cannot be
 // read fail the listing with kCorruption naming the file.
 Result<std::vector<AuditRecord>> LoadAuditRecordsFromRepository(repo::Repository& repository);
+
+// What the chain alone cannot show: records removed from the end of the log. Each record of
+// `copies` (the repository's) that continues `log`'s chain past its last record is reported,
+// in chain order:
+//   record #N (id ID) is missing from the end of the log: the repository holds a copy
+// An empty log reports nothing (every other machine's first record would match).
+std::vector<std::string> FindRecordsMissingFromTheEnd(const std::vector<AuditRecord>& log,
+                                                      const std::vector<AuditRecord>& copies);
 
 // Creates the seeds' table (CREATE TABLE IF NOT EXISTS backup_audit_log ..., adding lifeboat's
 // columns when missing) and inserts the record. `conninfo` is libpq's; errors never contain

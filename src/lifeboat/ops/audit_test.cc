@@ -163,6 +163,35 @@ TEST_F(AuditLogTest, VerifyReportsSwappedRecords) {
               ") is out of order: it was appended after record #2 (id " + records[2].id + ")"));
 }
 
+TEST_F(AuditLogTest, RepositoryCopiesShowRecordsRemovedFromTheEnd) {
+  auto log = OpenLog();
+  std::vector<AuditRecord> copies = AppendFive(*log);
+  copies.push_back(ValueOrDie(log->Append(Record("restore"))));
+  copies.push_back(ValueOrDie(log->Append(Record("copy"))));
+  // Another database's records and a forged continuation prove nothing about this log.
+  AuditRecord other = Record("backup");
+  other.id = NewAuditId();
+  other.hash = AuditRecordHash(other);
+  copies.push_back(other);
+  EXPECT_THAT(FindRecordsMissingFromTheEnd(ValueOrDie(log->Query({})), copies), IsEmpty());
+
+  Tamper("DELETE FROM audit_log WHERE sequence >= 5");
+  std::vector<AuditRecord> remaining = ValueOrDie(log->Query({}));
+  EXPECT_THAT(ValueOrDie(log->Verify()), IsEmpty());  // a shorter chain is whole
+  EXPECT_THAT(FindRecordsMissingFromTheEnd(remaining, copies),
+              ElementsAre("record #5 (id " + copies[4].id +
+                              ") is missing from the end of the log: the repository holds a copy",
+                          "record #6 (id " + copies[5].id +
+                              ") is missing from the end of the log: the repository holds a copy",
+                          "record #7 (id " + copies[6].id +
+                              ") is missing from the end of the log: the repository holds a copy"));
+  copies[5].status = "failed";  // a forged copy breaks the evidence after it
+  EXPECT_THAT(FindRecordsMissingFromTheEnd(remaining, copies),
+              ElementsAre("record #5 (id " + copies[4].id +
+                          ") is missing from the end of the log: the repository holds a copy"));
+  EXPECT_THAT(FindRecordsMissingFromTheEnd({}, copies), IsEmpty());
+}
+
 TEST_F(AuditLogTest, QueryFilters) {
   auto log = OpenLog();
   ExpectOk(log->Append(Record("backup", "success", "db", "2026-11-01T00:00:00.000Z")).status());
