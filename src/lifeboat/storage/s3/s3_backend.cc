@@ -123,7 +123,8 @@ BackendProperties S3Backend::Properties() const {
       std::string(kScheme) + state_->location.endpoint + "/" + state_->location.bucket;
   if (!state_->location.prefix.empty()) location += "/" + state_->location.prefix;
   return BackendProperties{.location = location,
-                           .max_connections = state_->client->options().max_connections};
+                           .max_connections = state_->client->options().max_connections,
+                           .high_latency = true};
 }
 
 Status S3Backend::Put(const ObjectKey& key, ByteView data, const PutOptions& options) {
