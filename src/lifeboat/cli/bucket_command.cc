@@ -5,6 +5,7 @@
 
 #include "lifeboat/cli/command.h"
 #include "lifeboat/cli/output.h"
+#include "lifeboat/cli/repository_opener.h"
 #include "lifeboat/cli/source_backup.h"
 #include "lifeboat/sources/bucket/backup.h"
 #include "lifeboat/sources/bucket/restore.h"
@@ -40,7 +41,8 @@ Status ValidateRestore(int jobs, uint64_t multipart_threshold) {
 Result<ExitCode> RunBackup(CommandContext& context, const BucketBackupArgs& args) {
   bucket::BucketBackupOptions options;
   options.location = args.source;
-  options.s3 = storage::S3OptionsFromEnvironment();
+  // The bucket gets the repository's -o s3.* options; each request is retried on its own.
+  LIFEBOAT_ASSIGN_OR_RETURN(options.s3, S3OptionsFor(context.globals.backend_options));
   options.prefix = args.prefix;
   options.jobs = args.jobs;
   SetSnapshotIdentity(options, args.tags, args.host);
@@ -120,7 +122,7 @@ Result<ExitCode> RunRestore(CommandContext& context, const BucketRestoreArgs& ar
   if (context.audit != nullptr) context.audit->snapshot_id = found.first.Hex();
   bucket::BucketRestoreOptions options;
   options.location = args.target;
-  options.s3 = storage::S3OptionsFromEnvironment();
+  LIFEBOAT_ASSIGN_OR_RETURN(options.s3, S3OptionsFor(context.globals.backend_options));
   options.s3.multipart_threshold = args.multipart_threshold;
   // S3's smallest part is 5 MiB; a lower threshold still sends parts of at least that.
   options.s3.part_size = std::max<uint64_t>(args.multipart_threshold, uint64_t{5} << 20);

@@ -29,7 +29,8 @@ std::string LocalPath(std::string_view location) {
   return absolute.lexically_normal().string();
 }
 
-// S3Options from the AWS_* variables and the -o options.
+}  // namespace
+
 Result<storage::S3Options> S3OptionsFor(const std::vector<std::string>& backend_options) {
   storage::S3Options options = storage::S3OptionsFromEnvironment();
   for (const std::string& option : backend_options) {
@@ -43,13 +44,19 @@ Result<storage::S3Options> S3OptionsFor(const std::vector<std::string>& backend_
       options.addressing = value == "path"  ? storage::S3Addressing::kPathStyle
                            : value == "dns" ? storage::S3Addressing::kVirtualHosted
                                             : storage::S3Addressing::kAuto;
+    } else if (key == "s3.ca-file" && !value.empty()) {
+      options.ca_file = value;
     } else {
       return InvalidArgumentError("unknown or malformed option -o " + option)
-          .WithHint("known options: s3.storage-class=CLASS, s3.bucket-lookup=auto|path|dns");
+          .WithHint(
+              "known options: s3.storage-class=CLASS, s3.bucket-lookup=auto|path|dns, "
+              "s3.ca-file=PEM");
     }
   }
   return options;
 }
+
+namespace {
 
 Status CheckBackendOptions(std::string_view location,
                            const std::vector<std::string>& backend_options) {

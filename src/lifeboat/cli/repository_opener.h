@@ -22,6 +22,7 @@
 #include "lifeboat/repo/lock.h"
 #include "lifeboat/repo/repository.h"
 #include "lifeboat/storage/backend.h"
+#include "lifeboat/storage/s3/s3_backend.h"
 
 namespace lifeboat::cli {
 
@@ -38,7 +39,7 @@ struct SessionRequest {
   RepositoryAccess access = RepositoryAccess::kNone;
   PasswordSources passwords;
   // -o KEY=VALUE backend options: s3.storage-class=CLASS (x-amz-storage-class of new objects),
-  // s3.bucket-lookup=auto|path|dns (path-style or virtual-hosted requests).
+  // s3.bucket-lookup=auto|path|dns (path-style or virtual-hosted requests), s3.ca-file=PEM.
   std::vector<std::string> backend_options = {};
 };
 
@@ -54,6 +55,11 @@ struct Session {
   std::unique_ptr<repo::RepositoryLock> lock;
   std::unique_ptr<InterruptCleanup> release_lock_on_interrupt;
 };
+
+// S3Options from the AWS_* variables and -o options (s3.storage-class=CLASS,
+// s3.bucket-lookup=auto|path|dns, s3.ca-file=PEM); kInvalidArgument naming an unknown option.
+// For s3: repositories and for the buckets of `bucket backup|restore`.
+Result<storage::S3Options> S3OptionsFor(const std::vector<std::string>& backend_options);
 
 // Step 1 alone: kInvalidArgument for an empty or malformed location, kUnsupported for a scheme
 // lifeboat cannot reach yet. Both are usage errors.

@@ -1,6 +1,7 @@
 #include "lifeboat/engine/restore.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,12 @@ struct Entry {
   size_t hardlink_leader = SIZE_MAX;  // index of the entry this one is a hard link of
   std::atomic<int64_t> remaining_chunks{0};
   std::atomic<bool> failed{false};
+  // A file with content is created at its first piece and, while few enough files are open,
+  // kept open until its last piece is written: opening by path for every piece costs a path
+  // walk each time, which dominated restores of many small files.
+  std::mutex fd_mutex;
+  int fd = -1;           // held open between pieces; -1 when not held
+  bool created = false;  // created and sized; later opens must not truncate it
 };
 
 struct BlobUse {
@@ -182,17 +189,29 @@ class RestoreRun {
     }
   }
 
-  void CreateFile(Entry& entry) {
+  // Creates the file (truncated, then sized so that skipped zero blocks stay holes) and
+  // returns its descriptor, or -1 after failing the entry.
+  int CreateAndSize(Entry& entry) {
     const int fd = open(entry.target_path.c_str(),
                         O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
       FailEntry(entry, ErrnoError(errno, "creating " + entry.target_path).message());
-      return;
+      return -1;
     }
     if (ftruncate(fd, static_cast<off_t>(entry.node.size)) != 0) {
       FailEntry(entry, ErrnoError(errno, "sizing " + entry.target_path).message());
+      close(fd);
+      return -1;
     }
-    close(fd);
+    return fd;
+  }
+
+  void CreateFile(Entry& entry) {
+    // A file with content is created by the first piece written into it (OpenForWrite).
+    if (entry.node.content.empty()) {
+      const int fd = CreateAndSize(entry);
+      if (fd >= 0) close(fd);
+    }
     result_.files++;
     result_.bytes += entry.node.size;
     if (progress_) {
@@ -251,14 +270,70 @@ class RestoreRun {
     };
     // Restoring is CPU-bound on local storage (decrypt, decompress, verify) and each thread
     // holds a read buffer: one thread per core, at least two so reads overlap with work.
-    const int threads =
-        options_.threads > 0
-            ? options_.threads
-            : std::clamp(repository_.backend().Properties().max_connections, 2,
-                         std::max(2, static_cast<int>(std::thread::hardware_concurrency())));
+    // From an object store each thread spends most of its time waiting for a reply, so there
+    // as many threads as the backend serves requests at once keep the cores busy.
+    const storage::BackendProperties properties = repository_.backend().Properties();
+    const int cores = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    const int threads = options_.threads > 0 ? options_.threads
+                        : properties.high_latency
+                            ? std::clamp(properties.max_connections, 2, 16)
+                            : std::clamp(properties.max_connections, 2, cores);
+    max_held_files_ = MaxHeldFiles();
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& thread : pool) thread.join();
+    // Files whose last piece failed are still open.
+    for (auto& entry : entries_) {
+      if (entry->fd >= 0) close(entry->fd);
+      entry->fd = -1;
+    }
+  }
+
+  // Files held open at once: a quarter of the descriptor limit, so that the restore never
+  // runs out of descriptors (nor starves the connections and the rest of the process).
+  static int64_t MaxHeldFiles() {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 256;
+    return std::clamp<int64_t>(static_cast<int64_t>(limit.rlim_cur) / 4, 4, 4096);
+  }
+
+  // The descriptor to write a piece of `entry` with, creating the file at its first piece;
+  // -1 after failing the entry. *held: the descriptor stays open for the entry's later pieces
+  // (CloseHeld closes it); otherwise the caller closes it.
+  int OpenForWrite(Entry& entry, bool* held) {
+    std::lock_guard lock(entry.fd_mutex);
+    *held = true;
+    if (entry.fd >= 0) return entry.fd;
+    int fd;
+    if (!entry.created) {
+      fd = CreateAndSize(entry);
+      if (fd < 0) return -1;
+      entry.created = true;
+    } else {
+      fd = open(entry.target_path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) {
+        FailEntry(entry, ErrnoError(errno, "opening " + entry.target_path).message());
+        return -1;
+      }
+    }
+    // A file of one piece is done after this write: holding it would gain nothing.
+    if (entry.remaining_chunks.load() > 1) {
+      if (held_files_.fetch_add(1) < max_held_files_) {
+        entry.fd = fd;
+        return fd;
+      }
+      held_files_--;
+    }
+    *held = false;
+    return fd;
+  }
+
+  void CloseHeld(Entry& entry) {
+    std::lock_guard lock(entry.fd_mutex);
+    if (entry.fd < 0) return;
+    close(entry.fd);
+    entry.fd = -1;
+    held_files_--;
   }
 
   void FileDone() {
@@ -338,19 +413,22 @@ class RestoreRun {
                            " cannot be read: " + plain.status().message());
       return;
     }
-    const int fd = open(entry.target_path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-      FailEntry(entry, ErrnoError(errno, "opening " + entry.target_path).message());
-      return;
-    }
+    bool held = false;
+    const int fd = OpenForWrite(entry, &held);
+    if (fd < 0) return;
     Status written = WriteSparse(fd, *plain, use.file_offset, entry.target_path);
-    close(fd);
+    if (!held) close(fd);
     if (!written.ok()) {
       FailEntry(entry, written.message());
       return;
     }
     if (progress_) progress_->bytes_done += plain->size();
-    if (entry.remaining_chunks.fetch_sub(1) == 1) FileDone();
+    // Every other piece of the file was written before its count went down: the last one
+    // may close the file.
+    if (entry.remaining_chunks.fetch_sub(1) == 1) {
+      CloseHeld(entry);
+      FileDone();
+    }
   }
 
   void LinkHardLinks() {
@@ -436,6 +514,8 @@ class RestoreRun {
   const PathPatternSet& excludes_;
   RestoreProgress* progress_;
   std::vector<std::unique_ptr<Entry>> entries_;
+  std::atomic<int64_t> held_files_{0};
+  int64_t max_held_files_ = 0;
   std::mutex errors_mutex_;
   std::vector<std::string> errors_;
   RestoreResult result_;

@@ -48,6 +48,9 @@ struct ObjectInfo {
 struct BackendProperties {
   std::string location;     // for messages, without credentials
   int max_connections = 2;  // useful parallelism for reads and writes
+  // Each request waits on a network round trip (object stores): readers should keep
+  // max_connections requests in flight rather than one per core.
+  bool high_latency = false;
 };
 
 // For implementations: the number of bytes `range` covers in an object of object_size bytes, or

@@ -1,24 +1,12 @@
 #include "lifeboat/storage/retrying_backend.h"
 
 #include <algorithm>
-#include <cmath>
-#include <random>
 #include <unordered_set>
 
 #include "lifeboat/util/id.h"
 #include "lifeboat/util/log.h"
 
 namespace lifeboat::storage {
-namespace {
-
-double DefaultRandomFraction() {
-  // Jitter only needs to differ between processes and threads, not to be unpredictable.
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
-}
-
-}  // namespace
-
 RetryingBackend::RetryingBackend(Backend* inner, RetryPolicy policy, Clock* clock,
                                  RandomFraction random)
     : inner_(inner),
@@ -35,11 +23,7 @@ RetryingBackend::RetryingBackend(std::unique_ptr<Backend> inner, RetryPolicy pol
 }
 
 void RetryingBackend::Backoff(int failed_attempts) {
-  // base * 2^(n-1), capped; the shift is bounded so it cannot overflow on long policies.
-  const int shift = std::min(failed_attempts - 1, 30);
-  const int64_t bound_ms = std::min(policy_.max_delay_ms, policy_.base_delay_ms << shift);
-  const double fraction = std::clamp(random_(), 0.0, 1.0);
-  clock_->SleepFor(static_cast<int64_t>(std::llround(fraction * bound_ms * 1e6)));
+  SleepBeforeRetry(policy_, failed_attempts, *clock_, random_);
 }
 
 Status RetryingBackend::GiveUp(const Status& last) const {

@@ -26,20 +26,14 @@
 #include <memory>
 
 #include "lifeboat/storage/backend.h"
+#include "lifeboat/storage/retry.h"
 #include "lifeboat/util/clock.h"
 
 namespace lifeboat::storage {
 
-struct RetryPolicy {
-  int max_attempts = 8;  // including the first; 1 disables retrying
-  int64_t base_delay_ms = 100;
-  int64_t max_delay_ms = 10'000;
-};
-
 class RetryingBackend final : public Backend {
  public:
-  // Returns a number in [0, 1]; the fraction of the backoff bound to sleep.
-  using RandomFraction = std::function<double()>;
+  using RandomFraction = storage::RandomFraction;
 
   // Borrows `inner`, which must outlive this. clock sleeps between attempts (a FakeClock in
   // tests); random defaults to a per-thread pseudo-random generator.

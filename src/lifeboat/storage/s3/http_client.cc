@@ -11,6 +11,11 @@
 namespace lifeboat::storage::s3 {
 namespace {
 
+// Larger bodies grow as they arrive, so a wrong Content-Length cannot reserve gigabytes.
+constexpr uint64_t kMaxPreallocatedBody = uint64_t{256} << 20;
+// curl's receive buffer for large downloads: fewer, larger reads from the socket.
+constexpr long kLargeReceiveBuffer = 512 * 1024;
+
 void GlobalInit() {
   // curl_global_init is not thread-safe in every libcurl build; once per process is enough.
   static std::once_flag once;
@@ -62,6 +67,21 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
     value.remove_suffix(1);
+  }
+  // The body goes into one buffer of the announced size (a ranged GET of a pack is megabytes):
+  // growing it piece by piece would copy it again at every doubling.
+  if (name == "content-length") {
+    uint64_t length = 0;
+    for (char c : value) {
+      if (c < '0' || c > '9' || length > (uint64_t{1} << 40)) {
+        length = 0;
+        break;
+      }
+      length = length * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (length > response->body.capacity() && length <= kMaxPreallocatedBody) {
+      response->body.reserve(static_cast<size_t>(length));
+    }
   }
   response->headers[name] = std::string(value);
   return line.size();
@@ -198,6 +218,9 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   curl_easy_setopt(handle, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  if (request.expected_body_size >= static_cast<size_t>(kLargeReceiveBuffer)) {
+    curl_easy_setopt(handle, CURLOPT_BUFFERSIZE, kLargeReceiveBuffer);
+  }
 
   if (request.method == "GET") {
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);

@@ -112,6 +112,9 @@ Result<std::unique_ptr<S3Backend>> S3Backend::Open(std::string_view location, S3
     return InvalidArgumentError("no S3 credentials for " + std::string(location))
         .WithHint("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
+  // Whole operations are retried by a RetryingBackend around this one (repository_opener);
+  // retrying each request as well would multiply the attempts.
+  options.request_retries.max_attempts = 1;
   auto state = std::make_unique<State>();
   state->location = parsed;
   LIFEBOAT_ASSIGN_OR_RETURN(state->client, S3Client::Open(std::move(parsed), std::move(options)));
@@ -123,7 +126,8 @@ BackendProperties S3Backend::Properties() const {
       std::string(kScheme) + state_->location.endpoint + "/" + state_->location.bucket;
   if (!state_->location.prefix.empty()) location += "/" + state_->location.prefix;
   return BackendProperties{.location = location,
-                           .max_connections = state_->client->options().max_connections};
+                           .max_connections = state_->client->options().max_connections,
+                           .high_latency = true};
 }
 
 Status S3Backend::Put(const ObjectKey& key, ByteView data, const PutOptions& options) {

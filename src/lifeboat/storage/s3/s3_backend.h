@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "lifeboat/storage/backend.h"
+#include "lifeboat/storage/retry.h"
 #include "lifeboat/storage/s3/sigv4.h"
 #include "lifeboat/util/clock.h"
 
@@ -46,7 +47,12 @@ struct S3Options {
   uint64_t part_size = uint64_t{16} << 20;
   int list_page_size = 1000;  // max-keys per ListObjectsV2 page; S3's own maximum is 1000
   int64_t connect_timeout_ms = 10'000;
-  Clock* clock = nullptr;  // signs requests with its time; null: the system clock
+  Clock* clock = nullptr;  // signs requests with its time, and sleeps; null: the system clock
+  // S3Client resends a request that got no reply or a retryable error reply (5xx, 429,
+  // SlowDown, RequestTimeout; never 403 or 404) under this policy. S3Backend turns it off: the
+  // RetryingBackend around it retries whole operations and knows which writes are ambiguous.
+  RetryPolicy request_retries = {};
+  RandomFraction retry_random = {};  // empty: DefaultRandomFraction (tests pass their own)
 };
 
 // Options with credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN,

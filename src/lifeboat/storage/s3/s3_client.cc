@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lifeboat/storage/s3/xml.h"
+#include "lifeboat/util/log.h"
 
 namespace lifeboat::storage {
 
@@ -165,6 +166,26 @@ Result<s3::HttpResponse> S3Client::Send(std::string method, const std::string& k
   return s.http.Perform(request, s.location.endpoint);
 }
 
+Result<s3::HttpResponse> S3Client::Exchange(const std::string& method, const std::string& key,
+                                            const Query& query, const Headers& headers,
+                                            ByteView body, size_t expected_body_size,
+                                            int* attempts) {
+  const RetryPolicy& policy = state_->options.request_retries;
+  Clock& clock = state_->options.clock != nullptr ? *state_->options.clock : SystemClock::Get();
+  for (int attempt = 1;; ++attempt) {
+    if (attempts != nullptr) *attempts = attempt;
+    Result<s3::HttpResponse> response = Send(method, key, query, headers, body, expected_body_size);
+    const Status status = !response.ok()                ? response.status()
+                          : IsSuccess(response->status) ? Status::Ok()
+                                                        : ResponseError(*response);
+    if (status.ok() || !status.retryable() || attempt >= std::max(policy.max_attempts, 1)) {
+      return response;
+    }
+    LogVerbose("retrying " + method + " " + key + " after: " + status.message());
+    SleepBeforeRetry(policy, attempt, clock, state_->options.retry_random);
+  }
+}
+
 Status S3Client::ResponseError(const s3::HttpResponse& response) const {
   Status status =
       s3::S3ResponseError(response.status, AsString(response.body), state_->error_context);
@@ -176,7 +197,7 @@ Status S3Client::ResponseError(const s3::HttpResponse& response) const {
 }
 
 Status S3Client::ExplainFailedHead(const std::string& key, const s3::HttpResponse& head) {
-  Result<s3::HttpResponse> get = Send("GET", key, {}, {{"range", "bytes=0-0"}}, {});
+  Result<s3::HttpResponse> get = Exchange("GET", key, {}, {{"range", "bytes=0-0"}}, {});
   if (get.ok() && !IsSuccess(get->status) && get->status != 416 &&
       s3::XmlText(AsString(get->body), "Code")) {
     return ResponseError(*get);
@@ -185,7 +206,7 @@ Status S3Client::ExplainFailedHead(const std::string& key, const s3::HttpRespons
 }
 
 Result<S3ObjectHead> S3Client::Head(const std::string& key) {
-  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Send("HEAD", key, {}, {}, {}));
+  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Exchange("HEAD", key, {}, {}, {}));
   if (!IsSuccess(response.status)) return ExplainFailedHead(key, response);
   S3ObjectHead head = HeadFrom(response);
   if (!s3::ParseUnsigned(response.Header("content-length"), &head.size)) {
@@ -202,7 +223,7 @@ Status S3Client::List(std::string_view prefix,
                    {"prefix", std::string(prefix)},
                    {"max-keys", std::to_string(state_->options.list_page_size)}};
     if (!token.empty()) query.emplace_back("continuation-token", token);
-    LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Send("GET", "", query, {}, {}));
+    LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Exchange("GET", "", query, {}, {}));
     if (!IsSuccess(response.status)) return ResponseError(response);
     const std::string_view xml = AsString(response.body);
     std::vector<S3ObjectListing> page;
@@ -242,8 +263,8 @@ Status S3Client::GetStreaming(const std::string& key, uint64_t piece_size, S3Obj
     Headers headers = {{"range", "bytes=" + std::to_string(offset) + "-" +
                                      std::to_string(offset + piece_size - 1)}};
     if (offset > 0) headers.emplace_back("if-match", etag);
-    LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Send("GET", key, {}, std::move(headers),
-                                                              {}, static_cast<size_t>(piece_size)));
+    LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Exchange("GET", key, {}, headers, {},
+                                                                  static_cast<size_t>(piece_size)));
     if (offset == 0 && response.status == 416) {
       // A range of an empty object cannot be satisfied; its HEAD tells the rest.
       LIFEBOAT_ASSIGN_OR_RETURN(*head, Head(key));
@@ -319,7 +340,7 @@ Status S3Client::PutStreaming(const std::string& key, uint64_t size, const BodyS
     LIFEBOAT_ASSIGN_OR_RETURN(ByteView data, ReadExactly(source, size, &buffer));
     LIFEBOAT_RETURN_IF_ERROR(check_end());
     LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response,
-                              Send("PUT", key, {}, s.PutHeaders(options), data));
+                              Exchange("PUT", key, {}, s.PutHeaders(options), data));
     if (!IsSuccess(response.status)) return ResponseError(response);
     return Status::Ok();
   }
@@ -331,8 +352,9 @@ Status S3Client::PutStreaming(const std::string& key, uint64_t size, const BodyS
   }
   S3PutObjectOptions initiate_options = options;
   initiate_options.if_absent = false;
-  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse initiated, Send("POST", key, {{"uploads", ""}},
-                                                             s.PutHeaders(initiate_options), {}));
+  LIFEBOAT_ASSIGN_OR_RETURN(
+      s3::HttpResponse initiated,
+      Exchange("POST", key, {{"uploads", ""}}, s.PutHeaders(initiate_options), {}));
   if (!IsSuccess(initiated.status)) {
     return ResponseError(initiated).WithContext("starting a multipart upload");
   }
@@ -353,8 +375,9 @@ Status S3Client::PutStreaming(const std::string& key, uint64_t size, const BodyS
           ReadExactly(source, std::min<uint64_t>(part_size, size - offset), &buffer));
       LIFEBOAT_ASSIGN_OR_RETURN(
           s3::HttpResponse response,
-          Send("PUT", key, {{"partNumber", std::to_string(part_number)}, {"uploadId", *upload_id}},
-               {}, part));
+          Exchange("PUT", key,
+                   {{"partNumber", std::to_string(part_number)}, {"uploadId", *upload_id}}, {},
+                   part));
       if (!IsSuccess(response.status)) {
         return ResponseError(response).WithContext("uploading part " + std::to_string(part_number));
       }
@@ -367,9 +390,17 @@ Status S3Client::PutStreaming(const std::string& key, uint64_t size, const BodyS
     complete += "</CompleteMultipartUpload>";
     Headers headers;
     if (options.if_absent) headers.emplace_back("if-none-match", "*");
-    LIFEBOAT_ASSIGN_OR_RETURN(
-        s3::HttpResponse response,
-        Send("POST", key, {{"uploadId", *upload_id}}, std::move(headers), AsBytes(complete)));
+    int attempts = 0;
+    LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response,
+                              Exchange("POST", key, {{"uploadId", *upload_id}}, headers,
+                                       AsBytes(complete), 0, &attempts));
+    // A resent completion whose first attempt succeeded (its reply lost) finds the upload gone:
+    // the object is there if it has the size we uploaded.
+    if (attempts > 1 && response.status == 404 &&
+        s3::XmlText(AsString(response.body), "Code").value_or("") == "NoSuchUpload") {
+      Result<S3ObjectHead> stored = Head(key);
+      if (stored.ok() && stored->size == size) return Status::Ok();
+    }
     // CompleteMultipartUpload may fail after "200 OK", with an <Error> in the body.
     if (!IsSuccess(response.status) || s3::XmlText(AsString(response.body), "Code")) {
       if (IsSuccess(response.status)) response.status = 500;
@@ -381,17 +412,17 @@ Status S3Client::PutStreaming(const std::string& key, uint64_t size, const BodyS
   if (!status.ok()) {
     // Parts of an unfinished upload are invisible but billed; best effort, the error that
     // matters is the upload's.
-    Send("DELETE", key, {{"uploadId", *upload_id}}, {}, {}).status().IgnoreError();
+    Exchange("DELETE", key, {{"uploadId", *upload_id}}, {}, {}).status().IgnoreError();
   }
   return status;
 }
 
 Status S3Client::CheckBucket() {
-  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Send("HEAD", "", {}, {}, {}));
+  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Exchange("HEAD", "", {}, {}, {}));
   if (IsSuccess(response.status)) return Status::Ok();
   // The bucket's own HEAD has no body either; a one-key listing explains the failure.
   LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse listed,
-                            Send("GET", "", {{"list-type", "2"}, {"max-keys", "1"}}, {}, {}));
+                            Exchange("GET", "", {{"list-type", "2"}, {"max-keys", "1"}}, {}, {}));
   return ResponseError(IsSuccess(listed.status) ? response : listed);
 }
 
@@ -403,7 +434,7 @@ Status S3Client::CreateBucket() {
            s3::XmlEscape(state_->options.region) +
            "</LocationConstraint></CreateBucketConfiguration>";
   }
-  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Send("PUT", "", {}, {}, AsBytes(body)));
+  LIFEBOAT_ASSIGN_OR_RETURN(s3::HttpResponse response, Exchange("PUT", "", {}, {}, AsBytes(body)));
   if (IsSuccess(response.status)) return Status::Ok();
   if (s3::XmlText(AsString(response.body), "Code").value_or("") == "BucketAlreadyOwnedByYou") {
     return Status::Ok();

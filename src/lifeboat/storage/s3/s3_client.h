@@ -112,6 +112,15 @@ class S3Client {
                                 const std::vector<std::pair<std::string, std::string>>& query,
                                 std::vector<std::pair<std::string, std::string>> headers,
                                 ByteView body, size_t expected_body_size = 0);
+  // Send, again after a backoff while no reply arrives or the reply's error is retryable, as
+  // S3Options::request_retries says. Returns the last reply (or transport error) for the caller
+  // to interpret; *attempts (optional) counts the requests sent, so a caller can tell a reply
+  // to a resent write (whose first attempt may have taken effect) from a first one.
+  Result<s3::HttpResponse> Exchange(const std::string& method, const std::string& key,
+                                    const std::vector<std::pair<std::string, std::string>>& query,
+                                    const std::vector<std::pair<std::string, std::string>>& headers,
+                                    ByteView body, size_t expected_body_size = 0,
+                                    int* attempts = nullptr);
   // The Status for a reply that is not a success.
   Status ResponseError(const s3::HttpResponse& response) const;
   // HEAD replies carry no body; this asks again with a one-byte GET to learn why one failed.
