@@ -3,7 +3,6 @@
 # primary and an offsite copy: runs in tier order, copies, retention, hooks, the audit log,
 # staleness, SIGHUP with a broken plan, SIGTERM mid-backup.
 source "$(dirname "$0")/lib.sh" "$@"
-if [[ -n "${KEEP_WORK:-}" ]]; then trap - EXIT; echo "WORK=${WORK}"; fi
 
 export LIFEBOAT_AUDIT_DB="${WORK}/audit.db"
 echo "plan-secret-pw" >"${WORK}/password"
