@@ -2,6 +2,8 @@
 # lifeboat in one command: installs the build dependencies, builds the lifeboat binary (Release)
 # and walks through a real round trip on a generated sample tree:
 #   init → backup → backup again (deduplicated) → snapshots → restore → diff → check --read-data
+# then a demo plan (docs/PLAN.md) with files, command, git, env and — when this user can reach
+# the machine's PostgreSQL — database jobs: plan check → run → status → restore one job → audit.
 # Everything happens in a fresh temporary directory, removed afterwards unless a step failed or
 # LIFEBOAT_QUICKSTART_KEEP=1. Environment: BUILD_DIR (default build-release), JOBS (default nproc),
 # LIFEBOAT_BIN (use this lifeboat binary instead of building one).
@@ -137,7 +139,82 @@ echo "identical: contents, symlink target, empty directory, empty file; ${hardli
 step "verify the repository, reading every pack"
 run "${LIFEBOAT}" check --read-data || fail "lifeboat check --read-data"
 
-# 4. Summary -------------------------------------------------------------------------------------
+# 4. A plan: every source kind, run, status, restore one job ------------------------------------
+step "write a demo plan (docs/PLAN.md): files, command output, git, environment names$(
+  command -v psql >/dev/null 2>&1 && psql -d postgres -Atc 'select 1' >/dev/null 2>&1 &&
+    echo ", and this machine's PostgreSQL")"
+PLAN="${WORK}/plan.yaml"
+PLAN_REPO="${WORK}/plan-repo"
+echo "quickstart-plan-demo" >"${WORK}/plan-password"
+chmod 600 "${WORK}/plan-password"
+GIT_DEMO="${WORK}/app.git"
+git init -q "${GIT_DEMO}" && git -C "${GIT_DEMO}" -c user.name=demo -c user.email=demo@example.com \
+  commit -q --allow-empty -m "first commit" && git -C "${GIT_DEMO}" tag v1.0 ||
+  fail "creating a demo git repository"
+cat >"${PLAN}" <<YAML
+version: 1
+repositories:
+  local:
+    primary: true
+    location: ${PLAN_REPO}
+    password: {file: ${WORK}/plan-password}
+audit:
+  sqlite: ${WORK}/audit.db
+tiers:
+  critical: {level: 1, rpo: 1h, rto: 15m, retention: {keep_last: 7}}
+  standard: {level: 2, rpo: 1d, rto: 4h, retention: {keep_daily: 30}}
+jobs:
+  - name: uploads
+    tier: critical
+    schedule: "0 * * * *"
+    files: {paths: [${SAMPLE}], exclude: ["*.tmp"]}
+  - name: system-info
+    tier: standard
+    schedule: "0 3 * * *"
+    command: {run: "uname -a; df -h /", name: system-info.txt}
+  - name: code
+    tier: standard
+    schedule: "0 3 * * *"
+    git: {repository: ${GIT_DEMO}}
+  - name: env
+    tier: standard
+    schedule: "0 3 * * 0"
+    env: {variables: [HOME, PATH, DATABASE_URL]}
+YAML
+if command -v psql >/dev/null 2>&1 && psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+  cat >>"${PLAN}" <<YAML
+  - name: database
+    tier: critical
+    schedule: "*/15 * * * *"
+    postgres: {connection: "dbname=postgres"}
+YAML
+else
+  echo "(no PostgreSQL this user can reach without a password: the plan has no database job)"
+fi
+echo "the plan is ${PLAN}"
+run "${LIFEBOAT}" plan check "${PLAN}" || fail "lifeboat plan check"
+run "${LIFEBOAT}" init --repo "${PLAN_REPO}" --password-file "${WORK}/plan-password" \
+  --audit-db "${WORK}/audit.db" || fail "lifeboat init (plan repository)"
+
+step "run every job of the plan now, tier 1 first"
+run "${LIFEBOAT}" run "${PLAN}" || fail "lifeboat run"
+
+step "status: every job's last success against its objective"
+run "${LIFEBOAT}" status "${PLAN}" || fail "lifeboat status (a job is not fresh)"
+
+step "restore one job (uploads) from the plan's repository"
+uploads_snapshot="$("${LIFEBOAT}" snapshots --repo "${PLAN_REPO}" --password-file "${WORK}/plan-password" \
+  --audit-db "${WORK}/audit.db" --json --tag job=uploads | jq -r '.[-1].id')"
+run "${LIFEBOAT}" restore "${uploads_snapshot}" --repo "${PLAN_REPO}" \
+  --password-file "${WORK}/plan-password" --audit-db "${WORK}/audit.db" \
+  --target "${WORK}/plan-restore" || fail "lifeboat restore (uploads job)"
+run diff -r "${SAMPLE}" "${WORK}/plan-restore${SAMPLE}" || fail "the uploads job's restore differs"
+
+step "the audit log: every operation, hash-chained"
+run "${LIFEBOAT}" audit --audit-db "${WORK}/audit.db" || fail "lifeboat audit"
+run "${LIFEBOAT}" audit verify --audit-db "${WORK}/audit.db" || fail "lifeboat audit verify"
+
+# 5. Summary -------------------------------------------------------------------------------------
 echo
 echo "quickstart: PASSED"
 echo "  sample tree        $(human "${sample_bytes}")"
@@ -145,6 +222,12 @@ echo "  first backup       ${first_backup_seconds} s, repository $(human "${repo
 echo "  second backup      ${second_backup_seconds} s, repository grew by $(human "${growth}")"
 echo "  restore            ${restore_seconds} s, identical to the original (diff -r)"
 echo "  check --read-data  no errors"
+echo "  plan               ${PLAN}: every job backed up into ${PLAN_REPO}, status fresh,"
+echo "                     the uploads job restored to ${WORK}/plan-restore, identical"
+echo "  audit log          ${WORK}/audit.db (lifeboat audit --audit-db ...)"
+if [[ "${LIFEBOAT_QUICKSTART_KEEP:-0}" != "1" ]]; then
+  echo "  (all of it is removed now; LIFEBOAT_QUICKSTART_KEEP=1 keeps it to look at)"
+fi
 if [[ "${LIFEBOAT_QUICKSTART_KEEP:-0}" == "1" ]]; then
   echo "  kept in            ${WORK}"
 fi

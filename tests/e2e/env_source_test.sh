@@ -11,7 +11,8 @@ export LIFEBOAT_PASSWORD="correct horse"
 expect 0 init
 
 SECRET="lbsecret-$$-${RANDOM}${RANDOM}-7f3a9c"
-# lifeboat under a controlled environment: only these variables and the repository's.
+# lifeboat under a controlled environment: only these variables and the repository's (the
+# audit log's place is given on the command line, so that it is no variable of the selection).
 lb_env() {
   LAST_COMMAND="lifeboat $* (controlled environment)"
   CODE=0
@@ -21,7 +22,7 @@ lb_env() {
     STRIPE_SECRET_KEY="sk_live_${SECRET}" AWS_SECRET_ACCESS_KEY="${SECRET}" \
     OPENAI_API_KEY="${SECRET}" APP_TOKEN="${SECRET}" APP_MODE="production-${SECRET}" \
     PLAIN_SETTING="${SECRET}" \
-    "${LIFEBOAT}" "$@" >"${WORK}/out" 2>"${WORK}/err" || CODE=$?
+    "${LIFEBOAT}" --audit-db "${LIFEBOAT_AUDIT_DB}" "$@" >"${WORK}/out" 2>"${WORK}/err" || CODE=$?
 }
 
 step "config files"

@@ -35,7 +35,7 @@ trap cleanup EXIT
 # A test never depends on the caller's environment, and never waits at a password prompt.
 unset LIFEBOAT_REPOSITORY LIFEBOAT_PASSWORD LIFEBOAT_PASSWORD_FILE LIFEBOAT_PASSWORD_COMMAND \
   LIFEBOAT_NEW_PASSWORD LIFEBOAT_FROM_REPOSITORY LIFEBOAT_FROM_PASSWORD LIFEBOAT_FROM_PASSWORD_FILE \
-  LIFEBOAT_FROM_PASSWORD_COMMAND LIFEBOAT_JOB LIFEBOAT_AUDIT_POSTGRES
+  LIFEBOAT_FROM_PASSWORD_COMMAND LIFEBOAT_JOB LIFEBOAT_AUDIT_POSTGRES LIFEBOAT_PG_DBNAME
 export LIFEBOAT_KDF_PARAMS=1,8192,1
 # Every command that touches a repository appends to the audit log; tests keep theirs in $WORK,
 # never in the home directory of whoever runs them.

@@ -42,6 +42,7 @@ Result<ExitCode> RunBackup(CommandContext& context, const CommandBackupArgs& arg
         return cmd::BackupCommandOutput(*context.session.repository, options, progress);
       });
   if (!result.ok()) return NoSnapshotSaved(result.status());
+  RecordBackupInAudit(context, result->backup);
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const cmd::CommandManifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;

@@ -70,6 +70,7 @@ Result<ExitCode> RunBackup(CommandContext& context, const EnvBackupArgs& args) {
     ++unset;
     PrintWarning(variable.name + " is not set; recorded as missing");
   }
+  RecordBackupInAudit(context, result->backup);
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   if (context.globals.json) {
     PrintJson({{"message_type", "summary"},

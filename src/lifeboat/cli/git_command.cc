@@ -36,6 +36,7 @@ Result<ExitCode> RunBackup(CommandContext& context, const GitBackupArgs& args) {
         return git::BackupGitRepository(*context.session.repository, options, progress);
       });
   if (!result.ok()) return NoSnapshotSaved(result.status());
+  RecordBackupInAudit(context, result->backup);
   const repo::SnapshotSummary& summary = result->backup.snapshot.summary;
   const git::GitManifest& manifest = result->manifest;
   const double seconds = (summary.end_ns - summary.start_ns) / 1e9;

@@ -235,8 +235,11 @@ void AddPgCommand(CLI::App& app, CommandTable& table) {
 
   auto backup = std::make_shared<PgBackupArgs>();
   CLI::App* b = pg->add_subcommand("backup", "Back up a database in one consistent snapshot");
+  // From the environment too, so a plan's job can pass a connection string that holds a
+  // password without showing it in `ps`.
   b->add_option("-d,--dbname", backup->dbname, "connection string of the database")
-      ->type_name("CONNINFO");
+      ->type_name("CONNINFO")
+      ->envname("LIFEBOAT_PG_DBNAME");
   b->add_option("-t,--table", backup->tables, "only tables matching PATTERN (repeatable)")
       ->type_name("PATTERN")
       ->allow_extra_args(false);

@@ -56,6 +56,14 @@ Result<std::pair<Id, repo::Snapshot>> FindSourceSnapshot(repo::Repository& repos
                                                          const std::string& source,
                                                          const std::string& backup_command);
 
+// Tells the command's audit record which snapshot a source backup saved and the bytes it moved.
+inline void RecordBackupInAudit(CommandContext& context, const engine::BackupResult& backup) {
+  if (context.audit == nullptr) return;
+  context.audit->snapshot_id = backup.snapshot_id.Hex();
+  context.audit->bytes_added = backup.snapshot.summary.bytes_added;
+  context.audit->bytes_total = backup.snapshot.summary.total_bytes;
+}
+
 // `error` with "no snapshot was saved" added to its hint: a source backup stores all or nothing.
 Status NoSnapshotSaved(const Status& error);
 

@@ -140,16 +140,18 @@ TEST(Examples, Clutter) {
   EXPECT_EQ(drill.queries[0].sql, "SELECT count(*) FROM users");
   EXPECT_EQ(drill.queries[3].expect, "vector");
 
-  // What the daemon would run for the database job; the audit log's PostgreSQL connection
-  // goes through the environment.
+  // What the daemon would run for the database job; the audit log's PostgreSQL connection and
+  // the database's go through the environment.
   const Invocation invocation = BackupInvocation(plan, *plan.FindJob("database"));
-  ASSERT_EQ(invocation.environment.size(), 1u);
+  ASSERT_EQ(invocation.environment.size(), 2u);
   EXPECT_EQ(invocation.environment[0].first, "LIFEBOAT_AUDIT_POSTGRES");
   EXPECT_EQ(invocation.environment[0].second.Describe(), "env AUDIT_DATABASE_URL");
+  EXPECT_EQ(invocation.environment[1].first, "LIFEBOAT_PG_DBNAME");
+  EXPECT_EQ(invocation.environment[1].second.Describe(), "env DATABASE_URL");
   EXPECT_EQ(BackupInvocation(plan, *plan.FindJob("database")).Display(),
             "lifeboat --job database --audit-db /var/lib/lifeboat/clutter-ai-audit.db --repo "
             "/var/backups/clutter-ai/lifeboat --password-file "
-            "/etc/lifeboat/clutter-ai.password pg backup --dbname <env DATABASE_URL> "
+            "/etc/lifeboat/clutter-ai.password pg backup "
             "--tier-tables 1=dumps,users,reminders --default-tier 2 --tag job=database");
 }
 

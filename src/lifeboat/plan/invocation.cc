@@ -71,12 +71,13 @@ void AddSource(Invocation& invocation, const Job& job) {
     argv.push_back("--");
     argv.insert(argv.end(), files->paths.begin(), files->paths.end());
   } else if (const auto* postgres = std::get_if<PostgresSource>(&job.source)) {
-    argv.insert(argv.end(), {"pg", "backup", "--dbname"});
+    argv.insert(argv.end(), {"pg", "backup"});
+    // A connection string may hold a password: one that is not a plain literal reaches the
+    // child through LIFEBOAT_PG_DBNAME, which `pg backup --dbname` reads, never through argv.
     if (postgres->connection.kind == SecretSource::Kind::kLiteral) {
-      argv.push_back(postgres->connection.value);
+      argv.insert(argv.end(), {"--dbname", postgres->connection.value});
     } else {
-      invocation.argument_secrets[argv.size()] = postgres->connection;
-      argv.push_back("");
+      invocation.environment.emplace_back("LIFEBOAT_PG_DBNAME", postgres->connection);
     }
     if (postgres->password.given())
       invocation.environment.emplace_back("PGPASSWORD", postgres->password);

@@ -7,8 +7,9 @@
 // file or a command becomes --password-file / --password-command (a path or a command, not the
 // secret), one from a variable or written inline is put into the child's LIFEBOAT_PASSWORD; a
 // PostgreSQL password into its PGPASSWORD. The runner resolves each SecretSource of
-// `environment` when it spawns the child. A connection string that is not a literal has to be
-// resolved into argv (`argument_secrets`); `lifeboat pg backup` has no other way to take it yet.
+// `environment` when it spawns the child; a PostgreSQL connection string that is not a literal
+// goes into LIFEBOAT_PG_DBNAME, which `pg backup` reads. `argument_secrets` remains for a
+// command that can take a secret only as an argument (none does today).
 //
 // Pure functions of the plan; thread-compatible.
 #pragma once

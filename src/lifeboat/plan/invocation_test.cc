@@ -100,8 +100,6 @@ TEST(Invocation, PostgresBackupKeepsSecretsOffTheCommandLine) {
                                    "s3.storage-class=STANDARD_IA",
                                    "pg",
                                    "backup",
-                                   "--dbname",
-                                   "",
                                    "--table",
                                    "public.*",
                                    "--exclude-table",
@@ -116,11 +114,12 @@ TEST(Invocation, PostgresBackupKeepsSecretsOffTheCommandLine) {
                                    "4",
                                    "--tag",
                                    "job=db"}));
-  ASSERT_EQ(invocation.argument_secrets.size(), 1u);
-  EXPECT_EQ(invocation.argument_secrets.at(10).Describe(), "env DATABASE_URL");
-  ASSERT_EQ(invocation.environment.size(), 2u);
-  EXPECT_EQ(invocation.environment[1].first, "PGPASSWORD");
-  EXPECT_EQ(invocation.environment[1].second.Describe(), "file /etc/pgpass");
+  EXPECT_TRUE(invocation.argument_secrets.empty());
+  ASSERT_EQ(invocation.environment.size(), 3u);
+  EXPECT_EQ(invocation.environment[1].first, "LIFEBOAT_PG_DBNAME");
+  EXPECT_EQ(invocation.environment[1].second.Describe(), "env DATABASE_URL");
+  EXPECT_EQ(invocation.environment[2].first, "PGPASSWORD");
+  EXPECT_EQ(invocation.environment[2].second.Describe(), "file /etc/pgpass");
 }
 
 TEST(Invocation, CommandGitBucketAndEnvBackups) {
