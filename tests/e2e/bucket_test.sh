@@ -124,4 +124,20 @@ assert_err_contains "the snapshot is not a bucket backup (its source is \"files\
 expect 0 bucket restore latest --to "${endpoint}/${restored}" --include empty
 assert_out_contains ": 1 objects" "latest means the latest bucket snapshot"
 
+step "with a repository on S3, the -o s3.* options apply to the buckets too"
+s3repo="${LIFEBOAT_TEST_S3_REPO}/bucket-e2e-${run_id}"
+expect 0 -r "${s3repo}" init
+expect 2 -r "${s3repo}" -o s3.no-such=1 bucket backup "${endpoint}/${source_bucket}"
+assert_err_contains "unknown or malformed option -o s3.no-such=1" "an unknown option is named"
+assert_err_contains "s3.ca-file=PEM" "the known options are listed"
+expect 0 -r "${s3repo}" -o s3.bucket-lookup=path --json bucket backup "${endpoint}/${source_bucket}"
+assert_eq "$(json 'd["objects"]')" "52" "objects backed up into the S3 repository"
+tool drop "${restored}" >/dev/null
+expect 0 -r "${s3repo}" -o s3.storage-class=STANDARD --json bucket restore latest \
+  --to "${endpoint}/${restored}" --create-bucket
+assert_eq "$(json 'd["restored"], d["failed"]')" "(52, 0)" "restore counts from the S3 repository"
+tool describe "${restored}" >"${WORK}/restored.jsonl"
+diff "${WORK}/source.jsonl" "${WORK}/restored.jsonl" >"${WORK}/diff.txt" ||
+  fail "bucket restored from the S3 repository differs: $(head -5 "${WORK}/diff.txt")"
+
 echo "PASS: ${TEST_NAME}"

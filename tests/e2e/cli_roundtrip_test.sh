@@ -4,14 +4,19 @@
 # metadata-exact, dump, diff, stats, check, and the key commands.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh" "$@"
+# Also registered as e2e_cli_roundtrip_test_s3, with LIFEBOAT_TEST_REPO_KIND=s3.
+# shellcheck source=../s3/repo_kind.sh
+source "$(dirname "$0")/../s3/repo_kind.sh"
 
-export LIFEBOAT_REPOSITORY="${WORK}/repo"
+use_test_repository
 export LIFEBOAT_PASSWORD="correct horse"
 
 step "init"
 expect 0 init
-assert_out_contains "created lifeboat repository at ${WORK}/repo" "init message"
-[[ -f "${WORK}/repo/config" ]] || fail "init wrote no config"
+assert_out_contains "created lifeboat repository at ${LIFEBOAT_REPOSITORY}" "init message"
+if [[ ${REPO_IS_LOCAL} -eq 1 ]]; then
+  [[ -f "${WORK}/repo/config" ]] || fail "init wrote no config"
+fi
 expect 1 init
 assert_err_contains "lifeboat: error:" "a second init is refused"
 

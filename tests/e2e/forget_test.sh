@@ -4,8 +4,11 @@
 # arguments are usage errors (exit 2) with exact messages. Also check --read-data-subset.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh" "$@"
+# Also registered as e2e_forget_test_s3, with LIFEBOAT_TEST_REPO_KIND=s3.
+# shellcheck source=../s3/repo_kind.sh
+source "$(dirname "$0")/../s3/repo_kind.sh"
 
-export LIFEBOAT_REPOSITORY="${WORK}/repo"
+use_test_repository
 export LIFEBOAT_PASSWORD="correct horse"
 
 expect_usage_error() {  # MESSAGE ARGS...: exit 2 and exactly this error line
