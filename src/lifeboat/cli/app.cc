@@ -69,8 +69,10 @@ int Dispatch(int argc, const char* const* argv) {
   app.add_option("--password-command", globals.password_command,
                  "run a shell command that prints the password")
       ->envname("LIFEBOAT_PASSWORD_COMMAND");
-  app.add_option("-o,--option", globals.backend_options,
-                 "backend option KEY=VALUE: s3.storage-class=CLASS, s3.bucket-lookup=auto|path|dns")
+  app.add_option(
+         "-o,--option", globals.backend_options,
+         "backend option KEY=VALUE: s3.storage-class=CLASS, s3.bucket-lookup=auto|path|dns, "
+         "s3.ca-file=PEM")
       // One value per -o, so `-o KEY=VALUE backup PATH` does not swallow the command.
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
