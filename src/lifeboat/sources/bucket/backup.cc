@@ -10,6 +10,7 @@
 
 #include "lifeboat/engine/snapshot_writer.h"
 #include "lifeboat/sources/bucket/object_path.h"
+#include "lifeboat/sources/source_snapshot.h"
 #include "lifeboat/storage/s3/s3_client.h"
 #include "lifeboat/util/bounded_queue.h"
 
@@ -203,21 +204,11 @@ Result<BucketBackupResult> BackupBucket(repo::Repository& repository,
   manifest.bytes = totals.bytes;
   manifest.vanished = totals.vanished;
   const std::string manifest_json = BucketManifestToJson(manifest);
-  {
-    LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<engine::StreamFile> file, writer.Open(kManifestFile));
-    LIFEBOAT_RETURN_IF_ERROR(file->Write(AsBytes(manifest_json)));
-    LIFEBOAT_RETURN_IF_ERROR(file->Close().status());
-  }
-
-  repo::Snapshot snapshot;
-  snapshot.hostname = options.hostname;
-  snapshot.username = options.username;
-  snapshot.tags = options.tags;
-  snapshot.source = "bucket";
-  snapshot.program_version = options.program_version;
-  snapshot.paths = {"s3://" + location.bucket +
-                    (manifest.prefix.empty() ? "" : "/" + manifest.prefix)};
-  snapshot.manifest = manifest_json;
+  LIFEBOAT_RETURN_IF_ERROR(WriteManifestFile(writer, manifest_json));
+  repo::Snapshot snapshot = SourceSnapshot(
+      options, "bucket",
+      {"s3://" + location.bucket + (manifest.prefix.empty() ? "" : "/" + manifest.prefix)},
+      manifest_json);
   LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup, writer.Commit(std::move(snapshot)));
   return BucketBackupResult{std::move(backup), std::move(manifest)};
 }

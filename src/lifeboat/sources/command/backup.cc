@@ -6,6 +6,7 @@
 
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/engine/snapshot_writer.h"
+#include "lifeboat/sources/source_snapshot.h"
 #include "lifeboat/util/child_process.h"
 #include "lifeboat/util/clock.h"
 #include "lifeboat/util/output_tail.h"
@@ -86,15 +87,9 @@ Result<CommandBackupResult> BackupCommandOutput(repo::Repository& repository,
   LIFEBOAT_RETURN_IF_ERROR(file->Close().status());
   file.reset();
 
-  repo::Snapshot snapshot;
-  snapshot.hostname = options.hostname;
-  snapshot.username = options.username;
-  snapshot.tags = options.tags;
-  snapshot.source = "command";
-  snapshot.program_version = options.program_version;
-  snapshot.paths = {options.name};
-  snapshot.manifest = CommandManifestToJson(manifest);
-  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup, writer.Commit(std::move(snapshot)));
+  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup,
+                            writer.Commit(SourceSnapshot(options, "command", {options.name},
+                                                         CommandManifestToJson(manifest))));
   return CommandBackupResult{std::move(backup), std::move(manifest)};
 }
 

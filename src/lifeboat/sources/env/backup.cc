@@ -11,6 +11,7 @@
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/engine/fs_metadata.h"
 #include "lifeboat/engine/snapshot_writer.h"
+#include "lifeboat/sources/source_snapshot.h"
 #include "lifeboat/util/clock.h"
 
 namespace lifeboat::sources::env {
@@ -101,20 +102,9 @@ Result<EnvBackupResult> BackupEnvironment(repo::Repository& repository,
     if (progress) progress->files_done++;
   }
   const std::string manifest_json = EnvManifestToJson(manifest);
-  {
-    LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<engine::StreamFile> out, writer.Open(kManifestFile));
-    LIFEBOAT_RETURN_IF_ERROR(out->Write(AsBytes(manifest_json)));
-    LIFEBOAT_RETURN_IF_ERROR(out->Close().status());
-  }
-  repo::Snapshot snapshot;
-  snapshot.hostname = options.hostname;
-  snapshot.username = options.username;
-  snapshot.tags = options.tags;
-  snapshot.source = "env";
-  snapshot.program_version = options.program_version;
-  snapshot.paths = paths;
-  snapshot.manifest = manifest_json;
-  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup, writer.Commit(std::move(snapshot)));
+  LIFEBOAT_RETURN_IF_ERROR(WriteManifestFile(writer, manifest_json));
+  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup,
+                            writer.Commit(SourceSnapshot(options, "env", paths, manifest_json)));
   return EnvBackupResult{std::move(backup), std::move(manifest)};
 }
 

@@ -11,6 +11,7 @@
 #include "lifeboat/crypto/sha256.h"
 #include "lifeboat/engine/snapshot_writer.h"
 #include "lifeboat/sources/git/git_tool.h"
+#include "lifeboat/sources/source_snapshot.h"
 #include "lifeboat/util/child_process.h"
 #include "lifeboat/util/output_tail.h"
 
@@ -211,20 +212,9 @@ Result<GitBackupResult> BackupGitRepository(repo::Repository& repository,
   file.reset();
 
   const std::string manifest_json = GitManifestToJson(manifest);
-  {
-    LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<engine::StreamFile> out, writer.Open(kManifestFile));
-    LIFEBOAT_RETURN_IF_ERROR(out->Write(AsBytes(manifest_json)));
-    LIFEBOAT_RETURN_IF_ERROR(out->Close().status());
-  }
-  repo::Snapshot snapshot;
-  snapshot.hostname = options.hostname;
-  snapshot.username = options.username;
-  snapshot.tags = options.tags;
-  snapshot.source = "git";
-  snapshot.program_version = options.program_version;
-  snapshot.paths = {path};
-  snapshot.manifest = manifest_json;
-  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup, writer.Commit(std::move(snapshot)));
+  LIFEBOAT_RETURN_IF_ERROR(WriteManifestFile(writer, manifest_json));
+  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup,
+                            writer.Commit(SourceSnapshot(options, "git", {path}, manifest_json)));
   return GitBackupResult{std::move(backup), std::move(manifest)};
 }
 

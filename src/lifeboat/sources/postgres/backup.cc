@@ -12,6 +12,7 @@
 #include "lifeboat/engine/snapshot_writer.h"
 #include "lifeboat/sources/postgres/connection.h"
 #include "lifeboat/sources/postgres/tools.h"
+#include "lifeboat/sources/source_snapshot.h"
 #include "lifeboat/util/child_process.h"
 
 namespace lifeboat::sources::postgres {
@@ -371,26 +372,15 @@ Result<PgBackupResult> BackupDatabase(repo::Repository& repository, const PgBack
     manifest.tables.push_back(t.table);
   }
   const std::string manifest_json = ManifestToJson(manifest);
-  {
-    LIFEBOAT_ASSIGN_OR_RETURN(std::unique_ptr<engine::StreamFile> file,
-                              writer.Open("manifest.json"));
-    LIFEBOAT_RETURN_IF_ERROR(file->Write(
-        ByteView(reinterpret_cast<const uint8_t*>(manifest_json.data()), manifest_json.size())));
-    LIFEBOAT_RETURN_IF_ERROR(file->Close().status());
-  }
-
-  repo::Snapshot snapshot;
-  snapshot.hostname = options.hostname;
-  snapshot.username = options.username;
-  snapshot.tags = options.tags;
-  snapshot.source = "postgres";
-  snapshot.program_version = options.program_version;
+  LIFEBOAT_RETURN_IF_ERROR(WriteManifestFile(writer, manifest_json));
   std::string host = main->host();
   if (host.empty() || host.front() == '/') host = "localhost";
-  snapshot.paths = {"postgresql://" + host + ":" + main->port() + "/" + manifest.database};
-  snapshot.manifest = manifest_json;
   schema_file.reset();
-  LIFEBOAT_ASSIGN_OR_RETURN(engine::BackupResult backup, writer.Commit(std::move(snapshot)));
+  LIFEBOAT_ASSIGN_OR_RETURN(
+      engine::BackupResult backup,
+      writer.Commit(SourceSnapshot(
+          options, "postgres",
+          {"postgresql://" + host + ":" + main->port() + "/" + manifest.database}, manifest_json)));
   return PgBackupResult{std::move(backup), std::move(manifest)};
 }
 
