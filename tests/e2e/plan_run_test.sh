@@ -165,6 +165,11 @@ kill -HUP "${daemon_pid}"
 for _ in $(seq 1 20); do grep -q plan_reload_failed "${WORK}/daemon.log" && break; sleep 0.5; done
 grep -q '"event":"plan_reload_failed"' "${WORK}/daemon.log" || fail "no plan_reload_failed event"
 kill -0 "${daemon_pid}" || fail "the daemon died on a broken plan"
+# A good plan again: reloaded, and the log stays JSON as --log-format said (the plan says text).
+cp "${WORK}/daemon-good.yaml" "${WORK}/daemon.yaml"
+kill -HUP "${daemon_pid}"
+for _ in $(seq 1 20); do grep -q '"event":"plan_reloaded"' "${WORK}/daemon.log" && break; sleep 0.5; done
+grep -q '"event":"plan_reloaded"' "${WORK}/daemon.log" || fail "no plan_reloaded event in JSON"
 kill -TERM "${daemon_pid}"
 status=0
 wait "${daemon_pid}" || status=$?

@@ -141,10 +141,12 @@ Result<ExitCode> RunDaemon(CommandContext& context, const DaemonArgs& args) {
   LIFEBOAT_ASSIGN_OR_RETURN(std::string audit_db, UseAuditDatabase(context.globals, plan));
   LIFEBOAT_ASSIGN_OR_RETURN(std::string executable, plan::CurrentExecutable());
   plan::EventLog log(plan.daemon.log_format, stderr);
-  plan::Daemon daemon(
-      plan::DaemonOptions{
-          .plan_path = args.file, .executable = executable, .audit_db = audit_db, .log = &log},
-      std::move(plan));
+  plan::Daemon daemon(plan::DaemonOptions{.plan_path = args.file,
+                                          .executable = executable,
+                                          .audit_db = audit_db,
+                                          .log = &log,
+                                          .log_format_fixed = !args.log_format.empty()},
+                      std::move(plan));
   SetSignalDelegate([&daemon](int signal_number) {
     if (signal_number == SIGHUP) {
       daemon.RequestReload();

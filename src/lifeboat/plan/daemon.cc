@@ -130,7 +130,7 @@ void Daemon::Reload(int64_t now) {
     return;
   }
   plan_ = std::make_shared<const Plan>(std::move(*load.plan));
-  options_.log->SetFormat(plan_->daemon.log_format);
+  if (!options_.log_format_fixed) options_.log->SetFormat(plan_->daemon.log_format);
   std::map<std::string, int64_t> last = LastStartedFromAudit(*plan_);
   for (const auto& [id, started] : last_started_) last[id] = std::max(last[id], started);
   scheduler_ = std::make_unique<Scheduler>(*plan_, now, last);
@@ -177,7 +177,7 @@ void Daemon::StartTask(const Task& task, int64_t now) {
 
 Status Daemon::Run() {
   const int64_t start = clock_->NowSeconds();
-  options_.log->SetFormat(plan_->daemon.log_format);
+  if (!options_.log_format_fixed) options_.log->SetFormat(plan_->daemon.log_format);
   scheduler_ = std::make_unique<Scheduler>(*plan_, start, LastStartedFromAudit(*plan_));
   options_.log->Write("daemon_started", {{"plan", options_.plan_path},
                                          {"jobs", std::to_string(plan_->jobs.size())},

@@ -38,6 +38,8 @@ struct DaemonOptions {
   std::string audit_db;    // where runs are looked up and reloads recorded
   EventLog* log = nullptr;
   Clock* clock = nullptr;  // SystemClock by default
+  // The log's format was chosen on the command line: a reloaded plan does not change it.
+  bool log_format_fixed = false;
 };
 
 class Daemon {
